@@ -1,0 +1,494 @@
+// Package reconcile is the pure core of oktalms: it compares the people Okta
+// says should be in the LMS with what oktalms last applied (and, when listed,
+// what the LMS holds) and computes the operations that close the gap.
+//
+// It performs no I/O, reads no clock and uses no randomness: the same input
+// always yields the same plan, byte for byte. Everything clever — matching,
+// normalising, change detection — lives here, where it is cheapest to test.
+package reconcile
+
+import (
+	"sort"
+	"strings"
+)
+
+// Canonical field names of User.Fields. They are Lessonly's wire names; other
+// targets translate them.
+const (
+	FieldJobTitle     = "job_title"
+	FieldDepartment   = "department"
+	FieldBusinessUnit = "business_unit"
+	FieldLocation     = "location"
+	FieldHireDate     = "hire_date" // always YYYY-MM-DD
+	FieldManagerName  = "manager_name"
+	FieldLocale       = "locale"
+)
+
+// KnownFields lists every canonical field, in display order.
+var KnownFields = []string{
+	FieldJobTitle, FieldDepartment, FieldBusinessUnit, FieldLocation,
+	FieldHireDate, FieldManagerName, FieldLocale,
+}
+
+// Change keys used besides the canonical fields.
+const (
+	ChangeEmail  = "email"
+	ChangeName   = "name"
+	ChangeExtUID = "ext_uid"
+	// CustomPrefix starts the change key of a custom field: "custom:Employee ID".
+	CustomPrefix = "custom:"
+)
+
+// User is the canonical record of one person, on either side.
+type User struct {
+	OktaID string            `json:"okta_id,omitempty"`
+	LMSID  string            `json:"lms_id,omitempty"`
+	ExtUID string            `json:"ext_uid,omitempty"` // the LMS's external id; set only on listed LMS accounts
+	Email  string            `json:"email"`
+	Name   string            `json:"name"`
+	Role   string            `json:"role,omitempty"`
+	Active bool              `json:"active"`
+	Fields map[string]string `json:"fields,omitempty"`
+	Custom map[string]string `json:"custom,omitempty"`
+}
+
+// State is one side's view of the population.
+type State struct {
+	Users []User `json:"users"`
+	// Problems are per-person input errors found while reading the side.
+	Problems []Problem `json:"problems,omitempty"`
+}
+
+// Problem is a per-person input error: that person (or only that field of
+// theirs) is left alone this run, everyone else syncs.
+type Problem struct {
+	OktaID  string `json:"okta_id"`
+	Login   string `json:"login,omitempty"`
+	Field   string `json:"field"`
+	Value   string `json:"value"`
+	Message string `json:"message"`
+	// SkipUser leaves the whole person untouched; otherwise only Field is.
+	SkipUser bool `json:"skip_user"`
+}
+
+// Action is what an Op does to one LMS account.
+type Action string
+
+// The actions, in the order a plan applies them.
+const (
+	ActionLink       Action = "link"
+	ActionCreate     Action = "create"
+	ActionUpdate     Action = "update"
+	ActionReactivate Action = "reactivate"
+	ActionArchive    Action = "archive"
+)
+
+// Actions lists every action in plan order.
+var Actions = []Action{ActionLink, ActionCreate, ActionUpdate, ActionReactivate, ActionArchive}
+
+// Destructive reports whether the action removes access or data.
+func (a Action) Destructive() bool { return a == ActionArchive }
+
+// Change is one field's move from Before to After.
+type Change struct {
+	Field  string `json:"field"`
+	Before string `json:"before"`
+	After  string `json:"after"`
+}
+
+// Op is one operation on one LMS account.
+type Op struct {
+	Action Action `json:"action"`
+	OktaID string `json:"okta_id"`
+	LMSID  string `json:"lms_id,omitempty"`
+	Email  string `json:"email"`
+	Name   string `json:"name"`
+	// Changes lists only the fields that differ; a create lists every field it sets.
+	Changes []Change `json:"changes,omitempty"`
+	// Restore is set on a link of an archived account: restore it first.
+	Restore bool `json:"restore,omitempty"`
+	// Record is what the snapshot holds once the op is applied.
+	Record User `json:"record"`
+	// Reason is shown to people; it never drives a decision.
+	Reason string `json:"reason"`
+}
+
+// Changed reports whether the op changes the field with this key.
+func (o Op) Changed(key string) bool {
+	for _, c := range o.Changes {
+		if c.Field == key {
+			return true
+		}
+	}
+	return false
+}
+
+// Plan is the ordered operations of one run and the problems that held people back.
+type Plan struct {
+	Ops      []Op      `json:"ops"`
+	Problems []Problem `json:"problems,omitempty"`
+}
+
+// Count returns how many ops of each action the plan holds.
+func (p Plan) Count() map[Action]int {
+	n := make(map[Action]int, len(Actions))
+	for _, op := range p.Ops {
+		n[op.Action]++
+	}
+	return n
+}
+
+// Empty reports whether the plan changes nothing.
+func (p Plan) Empty() bool { return len(p.Ops) == 0 }
+
+// Options says which fields the mapping manages: only those are compared, so
+// an LMS field nobody mapped is never cleared.
+type Options struct {
+	Fields       []string
+	CustomFields []string
+}
+
+// Diff computes the plan that brings the LMS from recorded (what oktalms last
+// applied) to desired (the Okta pull). live is the LMS listing, nil when the
+// LMS was not listed this run; when present, accounts oktalms does not know yet
+// are linked instead of duplicated, and known accounts are compared with what
+// the LMS actually holds.
+func Diff(desired, recorded State, live *State, opts Options) Plan {
+	d := newDiffer(desired, recorded, live, opts)
+	for _, want := range d.desired {
+		d.planUser(want)
+	}
+	for _, rec := range d.recorded {
+		if _, inScope := d.inScope[rec.OktaID]; !inScope && rec.Active && d.exists(rec) {
+			before := d.current(rec)
+			after := before
+			after.Active = false
+			d.add(Op{Action: ActionArchive, OktaID: rec.OktaID, LMSID: before.LMSID, Email: before.Email,
+				Name: before.Name, Record: after, Reason: "no longer in the Okta scope"})
+		}
+	}
+	return d.plan()
+}
+
+type differ struct {
+	opts     Options
+	desired  []User
+	recorded map[string]User     // by Okta id
+	live     map[string]User     // by LMS id; nil when not listed
+	liveExt  map[string]User     // by ext_uid
+	liveMail map[string][]User   // by lower-cased email
+	claimed  map[string]string   // LMS id → Okta id of the recorded owner
+	inScope  map[string]struct{} // Okta ids desired or held back by a problem
+	skipped  map[string]map[string]bool
+	ops      []Op
+	problems []Problem
+}
+
+func newDiffer(desired, recorded State, live *State, opts Options) *differ {
+	d := &differ{
+		opts:     opts,
+		recorded: make(map[string]User, len(recorded.Users)),
+		claimed:  make(map[string]string, len(recorded.Users)),
+		inScope:  make(map[string]struct{}, len(desired.Users)),
+		skipped:  make(map[string]map[string]bool),
+		problems: append([]Problem(nil), desired.Problems...),
+	}
+	for _, u := range recorded.Users {
+		u = Normalize(u)
+		d.recorded[u.OktaID] = u
+		if u.LMSID != "" {
+			d.claimed[u.LMSID] = u.OktaID
+		}
+	}
+	if live != nil {
+		d.live = make(map[string]User, len(live.Users))
+		d.liveExt = make(map[string]User, len(live.Users))
+		d.liveMail = make(map[string][]User, len(live.Users))
+		for _, u := range live.Users {
+			u = Normalize(u)
+			d.live[u.LMSID] = u
+			if u.ExtUID != "" {
+				d.liveExt[u.ExtUID] = u
+			}
+			d.liveMail[u.Email] = append(d.liveMail[u.Email], u)
+		}
+	}
+	for _, p := range desired.Problems {
+		d.inScope[p.OktaID] = struct{}{}
+		if d.skipped[p.OktaID] == nil {
+			d.skipped[p.OktaID] = map[string]bool{}
+		}
+		if p.SkipUser {
+			d.skipped[p.OktaID][""] = true
+		} else {
+			d.skipped[p.OktaID][p.Field] = true
+		}
+	}
+	d.desired = d.withoutDuplicateEmails(desired.Users)
+	for _, u := range d.desired {
+		d.inScope[u.OktaID] = struct{}{}
+	}
+	return d
+}
+
+// withoutDuplicateEmails normalises the desired users and holds back every
+// active person whose email another active person also has: picking one would
+// be a guess, so neither is applied and both are reported.
+func (d *differ) withoutDuplicateEmails(users []User) []User {
+	byMail := make(map[string][]string)
+	for i := range users {
+		users[i] = Normalize(users[i])
+		if users[i].Active && !d.skipped[users[i].OktaID][""] {
+			byMail[users[i].Email] = append(byMail[users[i].Email], users[i].OktaID)
+		}
+	}
+	kept := make([]User, 0, len(users))
+	for _, u := range users {
+		if owners := byMail[u.Email]; u.Active && len(owners) > 1 {
+			d.inScope[u.OktaID] = struct{}{}
+			d.problems = append(d.problems, Problem{OktaID: u.OktaID, Login: u.Email, Field: ChangeEmail, Value: u.Email,
+				Message:  "the same email belongs to Okta users " + strings.Join(owners, ", ") + "; none of them is applied",
+				SkipUser: true})
+			continue
+		}
+		if d.skipped[u.OktaID][""] {
+			continue
+		}
+		kept = append(kept, u)
+	}
+	sort.Slice(kept, func(i, j int) bool { return kept[i].OktaID < kept[j].OktaID })
+	return kept
+}
+
+// exists reports whether a recorded account is still in the LMS, as far as
+// this run knows: without a listing, the snapshot is the record.
+func (d *differ) exists(rec User) bool {
+	if d.live == nil {
+		return true
+	}
+	_, ok := d.live[rec.LMSID]
+	return ok
+}
+
+// current is what the LMS holds for a recorded person: the live account when
+// listed, else the record of what oktalms last applied.
+func (d *differ) current(rec User) User {
+	if d.live == nil {
+		return rec
+	}
+	acct, ok := d.live[rec.LMSID]
+	if !ok {
+		return rec
+	}
+	acct.OktaID = rec.OktaID
+	return acct
+}
+
+func (d *differ) planUser(want User) {
+	if rec, ok := d.recorded[want.OktaID]; ok {
+		if !d.exists(rec) {
+			if want.Active {
+				d.planCreate(want, "the LMS account oktalms applied is gone")
+			}
+			return
+		}
+		d.planKnown(want, d.current(rec))
+		return
+	}
+	if !want.Active {
+		return // never create, or adopt, someone Okta has deactivated
+	}
+	if d.live != nil {
+		acct, rule, ok := d.match(want)
+		if ok {
+			d.planLink(want, acct, rule)
+			return
+		}
+		if rule != "" {
+			d.problems = append(d.problems, Problem{OktaID: want.OktaID, Login: want.Email, Field: ChangeEmail,
+				Value: want.Email, Message: rule, SkipUser: true})
+			return
+		}
+	}
+	d.planCreate(want, "new in the Okta scope")
+}
+
+// match finds the unclaimed LMS account of a person oktalms has not seen yet:
+// by ext_uid first, then by email. With ok false, a non-empty rule explains why
+// an account with the email exists but cannot be adopted.
+func (d *differ) match(want User) (acct User, rule string, ok bool) {
+	if a, found := d.liveExt[want.OktaID]; found {
+		if _, taken := d.claimed[a.LMSID]; !taken {
+			return a, "matched by ext_uid", true
+		}
+	}
+	for _, a := range d.liveMail[want.Email] {
+		if owner, taken := d.claimed[a.LMSID]; taken {
+			return User{}, "LMS account " + a.LMSID + " with this email already belongs to Okta user " + owner, false
+		}
+		if a.ExtUID != "" && a.ExtUID != want.OktaID {
+			return User{}, "LMS account " + a.LMSID + " with this email has ext_uid " + a.ExtUID + ", another Okta user's id", false
+		}
+		return a, "matched by email", true
+	}
+	return User{}, "", false
+}
+
+func (d *differ) planCreate(want User, reason string) {
+	after := d.keepSkipped(want, User{})
+	after.LMSID = ""
+	d.add(Op{Action: ActionCreate, OktaID: want.OktaID, Email: after.Email, Name: after.Name,
+		Changes: d.changes(User{}, after), Record: after, Reason: reason})
+}
+
+func (d *differ) planLink(want, acct User, rule string) {
+	after := d.keepSkipped(want, acct)
+	after.LMSID = acct.LMSID
+	after.Role = acct.Role // linking adopts the account as it is; its role was set by hand
+	changes := d.changes(acct, after)
+	if acct.ExtUID != want.OktaID {
+		changes = append([]Change{{Field: ChangeExtUID, Before: acct.ExtUID, After: want.OktaID}}, changes...)
+	}
+	d.claimed[acct.LMSID] = want.OktaID
+	reason := "existing LMS account " + rule
+	if !acct.Active {
+		reason += ", archived: restore"
+	}
+	d.add(Op{Action: ActionLink, OktaID: want.OktaID, LMSID: acct.LMSID, Email: after.Email, Name: after.Name,
+		Changes: changes, Restore: !acct.Active, Record: after, Reason: reason})
+}
+
+func (d *differ) planKnown(want, before User) {
+	after := d.keepSkipped(want, before)
+	after.LMSID = before.LMSID
+	after.Role = before.Role // the role is set at creation; an admin may raise it by hand
+	op := Op{OktaID: want.OktaID, LMSID: before.LMSID, Email: after.Email, Name: after.Name, Record: after}
+	switch {
+	case want.Active && !before.Active:
+		op.Action, op.Reason = ActionReactivate, "active in the Okta scope again"
+		op.Changes = d.changes(before, after)
+	case !want.Active && before.Active:
+		archived := before
+		archived.Active = false
+		op.Action, op.Reason, op.Record = ActionArchive, "deactivated in Okta", archived
+		op.Email, op.Name = before.Email, before.Name
+	case want.Active:
+		op.Action, op.Reason = ActionUpdate, "changed in Okta"
+		if op.Changes = d.changes(before, after); len(op.Changes) == 0 {
+			return
+		}
+	default:
+		return
+	}
+	d.add(op)
+}
+
+// keepSkipped returns want with every field held back by a problem set to
+// its value in before, so that a bad value changes nothing.
+func (d *differ) keepSkipped(want, before User) User {
+	held := d.skipped[want.OktaID]
+	if len(held) == 0 {
+		return want
+	}
+	out := want
+	out.Fields = cloneMap(want.Fields)
+	out.Custom = cloneMap(want.Custom)
+	for key := range held {
+		if name, ok := strings.CutPrefix(key, CustomPrefix); ok {
+			setOrDelete(out.Custom, name, before.Custom[name])
+			continue
+		}
+		setOrDelete(out.Fields, key, before.Fields[key])
+	}
+	return out
+}
+
+// changes lists the managed fields that differ between before and after, in a
+// fixed order: email, name, mapped fields, custom fields.
+func (d *differ) changes(before, after User) []Change {
+	var out []Change
+	add := func(key, b, a string) {
+		if b != a {
+			out = append(out, Change{Field: key, Before: b, After: a})
+		}
+	}
+	add(ChangeEmail, before.Email, after.Email)
+	add(ChangeName, before.Name, after.Name)
+	for _, f := range d.opts.Fields {
+		add(f, before.Fields[f], after.Fields[f])
+	}
+	for _, c := range d.opts.CustomFields {
+		add(CustomPrefix+c, before.Custom[c], after.Custom[c])
+	}
+	return out
+}
+
+func (d *differ) add(op Op) { d.ops = append(d.ops, op) }
+
+func (d *differ) plan() Plan {
+	rank := make(map[Action]int, len(Actions))
+	for i, a := range Actions {
+		rank[a] = i
+	}
+	sort.SliceStable(d.ops, func(i, j int) bool {
+		a, b := d.ops[i], d.ops[j]
+		if rank[a.Action] != rank[b.Action] {
+			return rank[a.Action] < rank[b.Action]
+		}
+		if a.Email != b.Email {
+			return a.Email < b.Email
+		}
+		return a.OktaID < b.OktaID
+	})
+	sort.SliceStable(d.problems, func(i, j int) bool {
+		if d.problems[i].OktaID != d.problems[j].OktaID {
+			return d.problems[i].OktaID < d.problems[j].OktaID
+		}
+		return d.problems[i].Field < d.problems[j].Field
+	})
+	return Plan{Ops: d.ops, Problems: d.problems}
+}
+
+// Normalize trims every value, lower-cases the email and drops empty fields,
+// so that values that mean the same compare equal. Unicode normalisation
+// (NFC) is the reading side's job: it needs a library this package must not import.
+func Normalize(u User) User {
+	u.OktaID = strings.TrimSpace(u.OktaID)
+	u.LMSID = strings.TrimSpace(u.LMSID)
+	u.ExtUID = strings.TrimSpace(u.ExtUID)
+	u.Email = strings.ToLower(strings.TrimSpace(u.Email))
+	u.Name = strings.Join(strings.Fields(u.Name), " ")
+	u.Role = strings.TrimSpace(u.Role)
+	u.Fields = normalizeMap(u.Fields)
+	u.Custom = normalizeMap(u.Custom)
+	return u
+}
+
+func normalizeMap(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		if v = strings.TrimSpace(v); v != "" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func cloneMap(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func setOrDelete(m map[string]string, k, v string) {
+	if v == "" {
+		delete(m, k)
+		return
+	}
+	m[k] = v
+}

@@ -1,0 +1,176 @@
+// Package report renders a reconcile.Plan for people and programs. It decides
+// nothing: every word it prints comes from the plan.
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/oktalms/oktalms/reconcile"
+)
+
+// FormatVersion is the version of the JSON report's shape. It changes only
+// when a name is removed or changes meaning; new names may appear in any version.
+const FormatVersion = 1
+
+// Formats lists the formats Write accepts.
+var Formats = []string{"text", "json"}
+
+// Write renders the plan in the named format.
+func Write(w io.Writer, format string, p reconcile.Plan) error {
+	switch format {
+	case "text":
+		return Text(w, p)
+	case "json":
+		return JSON(w, p)
+	default:
+		return fmt.Errorf("unknown report format %q (want one of %s)", format, strings.Join(Formats, ", "))
+	}
+}
+
+var symbols = map[reconcile.Action]string{
+	reconcile.ActionLink:       "=",
+	reconcile.ActionCreate:     "+",
+	reconcile.ActionUpdate:     "~",
+	reconcile.ActionReactivate: "↺",
+	reconcile.ActionArchive:    "-",
+}
+
+// Text writes the terraform-like report: one block per op with its field
+// changes, then the per-person problems, then one summary line.
+func Text(w io.Writer, p reconcile.Plan) error {
+	var b strings.Builder
+	if p.Empty() {
+		b.WriteString("No changes. The LMS matches Okta.\n")
+	} else {
+		b.WriteString("oktalms will perform the following actions:\n")
+		for _, op := range p.Ops {
+			b.WriteString("\n")
+			writeOp(&b, op)
+		}
+	}
+	if len(p.Problems) > 0 {
+		b.WriteString("\nProblems (these people, or these fields, are left as they are):\n")
+		for _, pr := range p.Problems {
+			fmt.Fprintf(&b, "  ! %s: %s %q: %s\n", who(pr), pr.Field, pr.Value, pr.Message)
+		}
+	}
+	b.WriteString("\n" + SummaryLine(p) + "\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeOp(b *strings.Builder, op reconcile.Op) {
+	fmt.Fprintf(b, "  %s %s %s", symbols[op.Action], op.Action, op.Email)
+	if op.Name != "" {
+		fmt.Fprintf(b, " (%s)", op.Name)
+	}
+	fmt.Fprintf(b, "  okta:%s", op.OktaID)
+	if op.LMSID != "" {
+		fmt.Fprintf(b, " lms:%s", op.LMSID)
+	}
+	fmt.Fprintf(b, "\n      # %s\n", op.Reason)
+	if op.Restore {
+		b.WriteString("      restore archived account\n")
+	}
+	width := 0
+	for _, c := range op.Changes {
+		width = max(width, len(c.Field))
+	}
+	for _, c := range op.Changes {
+		if op.Action == reconcile.ActionCreate {
+			fmt.Fprintf(b, "      %-*s = %q\n", width, c.Field, c.After)
+			continue
+		}
+		fmt.Fprintf(b, "      %-*s : %q → %q\n", width, c.Field, c.Before, c.After)
+	}
+}
+
+func who(pr reconcile.Problem) string {
+	if pr.Login != "" {
+		return pr.Login + " (okta:" + pr.OktaID + ")"
+	}
+	return "okta:" + pr.OktaID
+}
+
+// SummaryLine is the one-line count of a plan, as the text report ends.
+func SummaryLine(p reconcile.Plan) string {
+	n := p.Count()
+	line := fmt.Sprintf("Plan: %d to link, %d to create, %d to update, %d to reactivate, %d to archive.",
+		n[reconcile.ActionLink], n[reconcile.ActionCreate], n[reconcile.ActionUpdate],
+		n[reconcile.ActionReactivate], n[reconcile.ActionArchive])
+	if len(p.Problems) > 0 {
+		line += fmt.Sprintf(" %d %s.", len(p.Problems), plural(len(p.Problems), "problem", "problems"))
+	}
+	return line
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// jsonReport is the documented shape of the JSON report (format_version 1).
+type jsonReport struct {
+	FormatVersion int             `json:"format_version"`
+	Summary       map[string]int  `json:"summary"`
+	Operations    []jsonOperation `json:"operations"`
+	Problems      []jsonProblem   `json:"problems"`
+}
+
+type jsonOperation struct {
+	Action  string       `json:"action"`
+	OktaID  string       `json:"okta_id"`
+	LMSID   string       `json:"lms_id,omitempty"`
+	Email   string       `json:"email"`
+	Name    string       `json:"name"`
+	Restore bool         `json:"restore,omitempty"`
+	Reason  string       `json:"reason"`
+	Changes []jsonChange `json:"changes"`
+}
+
+type jsonChange struct {
+	Field  string `json:"field"`
+	Before string `json:"before"`
+	After  string `json:"after"`
+}
+
+type jsonProblem struct {
+	OktaID   string `json:"okta_id"`
+	Login    string `json:"login,omitempty"`
+	Field    string `json:"field"`
+	Value    string `json:"value"`
+	Message  string `json:"message"`
+	SkipUser bool   `json:"skip_user"`
+}
+
+// JSON writes the machine-readable report.
+func JSON(w io.Writer, p reconcile.Plan) error {
+	r := jsonReport{FormatVersion: FormatVersion, Summary: map[string]int{},
+		Operations: []jsonOperation{}, Problems: []jsonProblem{}}
+	for _, a := range reconcile.Actions {
+		r.Summary[string(a)] = 0
+	}
+	for a, n := range p.Count() {
+		r.Summary[string(a)] = n
+	}
+	r.Summary["problems"] = len(p.Problems)
+	for _, op := range p.Ops {
+		jo := jsonOperation{Action: string(op.Action), OktaID: op.OktaID, LMSID: op.LMSID, Email: op.Email,
+			Name: op.Name, Restore: op.Restore, Reason: op.Reason, Changes: []jsonChange{}}
+		for _, c := range op.Changes {
+			jo.Changes = append(jo.Changes, jsonChange(c))
+		}
+		r.Operations = append(r.Operations, jo)
+	}
+	for _, pr := range p.Problems {
+		r.Problems = append(r.Problems, jsonProblem(pr))
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}

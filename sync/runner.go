@@ -1,0 +1,195 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/oktalms/oktalms/reconcile"
+)
+
+// Runner performs runs. Its fields are set once by the caller.
+type Runner struct {
+	Source  Source
+	Target  Target
+	Store   Store
+	Options reconcile.Options
+	Logger  *slog.Logger
+	Now     func() time.Time
+}
+
+// RunOptions are what the person or schedule asking for a run chose.
+type RunOptions struct {
+	Trigger string
+	DryRun  bool
+	// Full lists the LMS even when the snapshot would do, so that accounts
+	// made or changed by hand are linked and corrected.
+	Full bool
+}
+
+// OpFailure is an op the LMS refused or never answered.
+type OpFailure struct {
+	Op  reconcile.Op
+	Err error
+}
+
+// Result is what a run did.
+type Result struct {
+	RunID    int64
+	Plan     reconcile.Plan
+	Applied  []reconcile.Op
+	Failures []OpFailure
+	// Skipped are the destructive ops not attempted because an earlier op failed.
+	Skipped []reconcile.Op
+}
+
+// Incomplete reports whether some person was not brought in line: a problem
+// in their Okta record, a failed op, or an op skipped for safety.
+func (r Result) Incomplete() bool {
+	return len(r.Plan.Problems) > 0 || len(r.Failures) > 0 || len(r.Skipped) > 0
+}
+
+// RunOnce performs one run: pull Okta, load the snapshot (and list the LMS
+// when the snapshot cannot be trusted alone), plan, then either stop there
+// (dry run) or apply op by op. An error means the run could not plan or
+// could not record what it did; per-person failures are in the Result.
+func (r *Runner) RunOnce(ctx context.Context, opts RunOptions) (Result, error) {
+	run := Run{Trigger: opts.Trigger, DryRun: opts.DryRun, Full: opts.Full, StartedAt: r.Now().UTC(), Status: StatusRunning}
+	id, err := r.Store.StartRun(ctx, run)
+	if err != nil {
+		return Result{}, fmt.Errorf("record the start of the run: %w", err)
+	}
+	run.ID = id
+	log := r.Logger.With("run_id", id)
+	log.Info("run started", "trigger", opts.Trigger, "mode", mode(opts.DryRun), "full", opts.Full)
+
+	res, runErr := r.run(ctx, log, id, opts)
+	res.RunID = id
+
+	run.FinishedAt = r.Now().UTC()
+	run.Planned, run.Applied = len(res.Plan.Ops), len(res.Applied)
+	run.Failed, run.Skipped, run.Problems = len(res.Failures), len(res.Skipped), len(res.Plan.Problems)
+	switch {
+	case runErr != nil:
+		run.Status, run.Error = StatusFailed, runErr.Error()
+	case res.Incomplete():
+		run.Status = StatusPartial
+	default:
+		run.Status = StatusOK
+	}
+	// The run's own context may be cancelled by now; its record must still land.
+	if err := r.Store.FinishRun(context.WithoutCancel(ctx), run); err != nil {
+		runErr = errors.Join(runErr, fmt.Errorf("record the end of run %d: %w", id, err))
+	}
+	log.Info("run finished", "status", run.Status, "planned", run.Planned, "applied", run.Applied,
+		"failed", run.Failed, "skipped", run.Skipped, "problems", run.Problems,
+		"duration", run.FinishedAt.Sub(run.StartedAt).Round(time.Millisecond).String())
+	return res, runErr
+}
+
+func (r *Runner) run(ctx context.Context, log *slog.Logger, runID int64, opts RunOptions) (Result, error) {
+	desired, err := r.Source.Pull(ctx)
+	if err != nil {
+		return Result{}, fmt.Errorf("pull Okta: %w", err)
+	}
+	recordedUsers, err := r.Store.Users(ctx)
+	if err != nil {
+		return Result{}, fmt.Errorf("load the snapshot: %w", err)
+	}
+	recorded := reconcile.State{Users: recordedUsers}
+
+	live, why, err := r.listIfNeeded(ctx, opts, len(recordedUsers))
+	if err != nil {
+		return Result{}, err
+	}
+	if live != nil {
+		log.Info("listed the LMS", "reason", why, "accounts", len(live.Users))
+	}
+
+	plan := reconcile.Diff(desired, recorded, live, r.Options)
+	for _, p := range plan.Problems {
+		log.Warn("person held back", "okta_id", p.OktaID, "field", p.Field, "problem", p.Message)
+	}
+	res := Result{Plan: plan}
+	if opts.DryRun {
+		return res, nil
+	}
+	return r.apply(ctx, log, runID, res)
+}
+
+// listIfNeeded lists the LMS when the snapshot alone could duplicate
+// accounts: on the first run, after a create that never recorded its outcome,
+// or when asked to.
+func (r *Runner) listIfNeeded(ctx context.Context, opts RunOptions, recorded int) (*reconcile.State, string, error) {
+	why := ""
+	switch {
+	case opts.Full:
+		why = "full run requested"
+	case recorded == 0:
+		why = "first run: existing accounts are linked, not duplicated"
+	default:
+		unfinished, err := r.Store.UnfinishedCreates(ctx)
+		if err != nil {
+			return nil, "", fmt.Errorf("read the journal: %w", err)
+		}
+		if unfinished == 0 {
+			return nil, "", nil
+		}
+		why = fmt.Sprintf("%d create(s) of an interrupted run have no recorded outcome", unfinished)
+	}
+	users, err := r.Target.ListUsers(ctx)
+	if err != nil {
+		return nil, "", fmt.Errorf("list the LMS accounts: %w", err)
+	}
+	return &reconcile.State{Users: users}, why, nil
+}
+
+// apply performs the plan op by op; each op is journaled before it is sent
+// and committed with its snapshot row after the LMS acknowledged it. After any
+// failure the destructive ops are skipped: a run that could not do everything
+// it planned must not be trusted to remove access.
+func (r *Runner) apply(ctx context.Context, log *slog.Logger, runID int64, res Result) (Result, error) {
+	for seq, op := range res.Plan.Ops {
+		if err := ctx.Err(); err != nil {
+			return res, fmt.Errorf("stopped before %s of %s: %w", op.Action, op.Email, err)
+		}
+		if op.Action.Destructive() && len(res.Failures) > 0 {
+			res.Skipped = append(res.Skipped, op)
+			continue
+		}
+		opID, err := r.Store.StartOp(ctx, runID, seq+1, op)
+		if err != nil {
+			return res, fmt.Errorf("journal %s of %s: %w", op.Action, op.Email, err)
+		}
+		record, applyErr := r.Target.Apply(ctx, op)
+		// The LMS has answered: its answer must be journaled even if we are
+		// being stopped, or the next run would not know what happened.
+		recordCtx := context.WithoutCancel(ctx)
+		if applyErr != nil {
+			log.Warn("op failed", "action", op.Action, "okta_id", op.OktaID, "email", op.Email, "error", applyErr)
+			res.Failures = append(res.Failures, OpFailure{Op: op, Err: applyErr})
+			if err := r.Store.OpFailed(recordCtx, opID, applyErr.Error()); err != nil {
+				return res, fmt.Errorf("journal the failure of %s of %s: %w", op.Action, op.Email, err)
+			}
+			continue
+		}
+		if err := r.Store.OpApplied(recordCtx, opID, record); err != nil {
+			return res, fmt.Errorf("record %s of %s: %w", op.Action, op.Email, err)
+		}
+		log.Debug("op applied", "action", op.Action, "okta_id", op.OktaID, "lms_id", record.LMSID, "changes", len(op.Changes))
+		res.Applied = append(res.Applied, op)
+	}
+	for _, op := range res.Skipped {
+		log.Warn("op skipped after an earlier failure", "action", op.Action, "okta_id", op.OktaID, "email", op.Email)
+	}
+	return res, nil
+}
+
+func mode(dryRun bool) string {
+	if dryRun {
+		return "DRY RUN"
+	}
+	return "APPLY"
+}

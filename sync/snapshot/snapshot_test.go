@@ -1,0 +1,142 @@
+package snapshot_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/oktalms/oktalms/reconcile"
+	oksync "github.com/oktalms/oktalms/sync"
+	"github.com/oktalms/oktalms/sync/snapshot"
+)
+
+func fixedClock() time.Time { return time.Date(2026, 11, 22, 6, 0, 3, 0, time.UTC) }
+
+func openStore(t *testing.T, path string) *snapshot.Store {
+	t.Helper()
+	s, err := snapshot.Open(context.Background(), path, fixedClock)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestOpenCreatesAPrivateFileAndMigratesOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state", "oktalms.db")
+	openStore(t, path).Close()
+	openStore(t, path) // a second open must find the schema recorded, not re-run it
+
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mode := info.Mode().Perm(); mode != 0o600 {
+		t.Errorf("database mode = %o, want 600", mode)
+	}
+}
+
+func TestJournalAndSnapshot(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, filepath.Join(t.TempDir(), "oktalms.db"))
+
+	runID, err := s.StartRun(ctx, oksync.Run{Trigger: oksync.TriggerCLI, StartedAt: fixedClock(), Status: oksync.StatusRunning})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice := reconcile.User{OktaID: "00ua", Email: "alice@example.com", Name: "Alice", Active: true,
+		Fields: map[string]string{"job_title": "Engineer"}}
+	bob := reconcile.User{OktaID: "00ub", Email: "bob@example.com", Name: "Bob", Active: true}
+
+	createAlice := reconcile.Op{Action: reconcile.ActionCreate, OktaID: "00ua", Email: alice.Email, Record: alice,
+		Changes: []reconcile.Change{{Field: "email", After: alice.Email}}}
+	createBob := reconcile.Op{Action: reconcile.ActionCreate, OktaID: "00ub", Email: bob.Email, Record: bob}
+
+	aliceOp, err := s.StartOp(ctx, runID, 1, createAlice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobOp, err := s.StartOp(ctx, runID, 2, createBob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.UnfinishedCreates(ctx); err != nil || n != 2 {
+		t.Fatalf("unfinished creates = %d, %v; want 2", n, err)
+	}
+
+	applied := alice
+	applied.LMSID = "101"
+	if err := s.OpApplied(ctx, aliceOp, applied); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.OpFailed(ctx, bobOp, "lessonly: 400 Email has already been taken"); err != nil {
+		t.Fatal(err)
+	}
+
+	users, err := s.Users(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []reconcile.User{applied}; !reflect.DeepEqual(users, want) {
+		t.Errorf("snapshot = %+v, want only the applied op's record %+v", users, want)
+	}
+	if n, err := s.UnfinishedCreates(ctx); err != nil || n != 0 {
+		t.Errorf("unfinished creates = %d, %v; want 0", n, err)
+	}
+
+	journal, err := s.Journal(ctx, runID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []string{journal[0].Status + " " + journal[0].LMSID, journal[1].Status + " " + journal[1].Error}
+	want := []string{"applied 101", "failed lessonly: 400 Email has already been taken"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("journal = %q, want %q", got, want)
+	}
+	if !reflect.DeepEqual(journal[0].Changes, createAlice.Changes) {
+		t.Errorf("journal changes = %+v, want %+v", journal[0].Changes, createAlice.Changes)
+	}
+
+	finished := oksync.Run{ID: runID, FinishedAt: fixedClock().Add(time.Minute), Status: oksync.StatusPartial,
+		Planned: 2, Applied: 1, Failed: 1}
+	if err := s.FinishRun(ctx, finished); err != nil {
+		t.Fatal(err)
+	}
+	runs, err := s.Runs(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 || runs[0].Status != oksync.StatusPartial || runs[0].Failed != 1 || runs[0].Trigger != oksync.TriggerCLI {
+		t.Errorf("runs = %+v, want one partial cli run with one failure", runs)
+	}
+}
+
+func TestAppliedRecordReplacesThePreviousOne(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, filepath.Join(t.TempDir(), "oktalms.db"))
+	runID, err := s.StartRun(ctx, oksync.Run{Trigger: oksync.TriggerCLI, StartedAt: fixedClock(), Status: oksync.StatusRunning})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, title := range []string{"Engineer", "Lead"} {
+		rec := reconcile.User{OktaID: "00ua", LMSID: "7", Email: "a@example.com", Active: true,
+			Fields: map[string]string{"job_title": title}}
+		opID, err := s.StartOp(ctx, runID, 1, reconcile.Op{Action: reconcile.ActionUpdate, OktaID: "00ua", Record: rec})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.OpApplied(ctx, opID, rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	users, err := s.Users(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(users) != 1 || users[0].Fields["job_title"] != "Lead" {
+		t.Errorf("snapshot = %+v, want one row with job_title Lead", users)
+	}
+}
