@@ -16,6 +16,9 @@ test: ## vet, check the import rules, run every test
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 
+depcheck: ## the one-way import rules of the design (go list -deps)
+	$(GO) test -count=1 -run '^TestImportRules' ./cmd/oktalms
+
 demo: build ## run the whole sync on the built-in Okta and Lessonly simulators
 	./$(BIN) demo
 

@@ -63,10 +63,15 @@ func (m Mapping) Validate() error {
 	return nil
 }
 
-// FieldNames returns the canonical fields and the custom field names the
-// mapping manages, sorted: the fields reconcile compares.
+// FieldNames returns the canonical fields the mapping manages, in display
+// order, and its custom field names, sorted: the fields reconcile compares.
 func (m Mapping) FieldNames() (fields, custom []string) {
-	return sortedKeys(m.Fields), sortedKeys(m.Custom)
+	for _, f := range reconcile.KnownFields {
+		if _, ok := m.Fields[f]; ok {
+			fields = append(fields, f)
+		}
+	}
+	return fields, sortedKeys(m.Custom)
 }
 
 // activeStatuses are the Okta statuses of people who may sign in.

@@ -42,7 +42,7 @@ type Config struct {
 
 // Validate reports the first configuration error, naming the config key.
 func (c Config) Validate() error {
-	if err := CheckOrgURL(c.OrgURL); err != nil {
+	if err := CheckURL("okta.org_url", c.OrgURL); err != nil {
 		return err
 	}
 	if strings.TrimSpace(c.Token) == "" {
@@ -59,12 +59,13 @@ func (c Config) Validate() error {
 	return c.Mapping.Validate()
 }
 
-// CheckOrgURL accepts https URLs, and http only for loopback hosts: the
-// simulators. An Okta token must never cross a network in clear text.
-func CheckOrgURL(raw string) error {
+// CheckURL accepts https URLs, and http only for loopback hosts: the
+// simulators. A credential must never cross a network in clear text. key is
+// the config key named in the error.
+func CheckURL(key, raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return fmt.Errorf("okta.org_url: %q is not a URL like https://acme.okta.com", raw)
+		return fmt.Errorf("%s: %q is not a URL like https://host.example.com", key, raw)
 	}
 	switch {
 	case u.Scheme == "https":
@@ -72,9 +73,9 @@ func CheckOrgURL(raw string) error {
 	case u.Scheme == "http" && isLoopback(u.Hostname()):
 		return nil
 	case u.Scheme == "http":
-		return fmt.Errorf("okta.org_url: %q must use https (http is accepted for 127.0.0.1 and localhost only)", raw)
+		return fmt.Errorf("%s: %q must use https (http is accepted for 127.0.0.1 and localhost only)", key, raw)
 	default:
-		return fmt.Errorf("okta.org_url: %q must be an https URL", raw)
+		return fmt.Errorf("%s: %q must be an https URL", key, raw)
 	}
 }
 

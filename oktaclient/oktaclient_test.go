@@ -209,7 +209,7 @@ func TestPullReportsBadPeopleAndGoesOn(t *testing.T) {
 	}
 }
 
-func TestCheckOrgURL(t *testing.T) {
+func TestCheckURL(t *testing.T) {
 	tests := []struct {
 		url     string
 		wantErr string
@@ -225,7 +225,7 @@ func TestCheckOrgURL(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.url, func(t *testing.T) {
-			err := oktaclient.CheckOrgURL(tt.url)
+			err := oktaclient.CheckURL("okta.org_url", tt.url)
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatalf("got %v, want no error", err)

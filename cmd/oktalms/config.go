@@ -1,0 +1,277 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/spf13/viper"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/oktalms/oktalms/lms"
+	"github.com/oktalms/oktalms/oktaclient"
+	"github.com/oktalms/oktalms/reconcile"
+)
+
+// Config is the whole configuration file. config.example.yaml documents
+// every key with its default.
+type Config struct {
+	Okta    OktaConfig    `mapstructure:"okta"`
+	LMS     LMSConfig     `mapstructure:"lms"`
+	Mapping MappingConfig `mapstructure:"mapping"`
+	State   StateConfig   `mapstructure:"state"`
+	Log     LogConfig     `mapstructure:"log"`
+}
+
+type OktaConfig struct {
+	OrgURL         string        `mapstructure:"org_url"`
+	Token          string        `mapstructure:"token"`
+	Groups         []string      `mapstructure:"groups"`
+	IncludeStaged  bool          `mapstructure:"include_staged"`
+	RequestTimeout time.Duration `mapstructure:"request_timeout"`
+	MaxRetries     int           `mapstructure:"max_retries"`
+}
+
+type LMSConfig struct {
+	Kind             string         `mapstructure:"kind"`
+	URL              string         `mapstructure:"url"`
+	Subdomain        string         `mapstructure:"subdomain"`
+	APIKey           string         `mapstructure:"api_key"`
+	SendWelcomeEmail bool           `mapstructure:"send_welcome_email"`
+	CustomFieldIDs   map[string]int `mapstructure:"custom_field_ids"`
+	RequestTimeout   time.Duration  `mapstructure:"request_timeout"`
+	MaxRetries       int            `mapstructure:"max_retries"`
+}
+
+type MappingConfig struct {
+	Name            string            `mapstructure:"name"`
+	Fields          map[string]string `mapstructure:"fields"`
+	HireDateFormats []string          `mapstructure:"hire_date_formats"`
+	CustomFields    map[string]string `mapstructure:"custom_fields"`
+	DefaultRole     string            `mapstructure:"default_role"`
+}
+
+type StateConfig struct {
+	Path string `mapstructure:"path"`
+}
+
+type LogConfig struct {
+	Level  string `mapstructure:"level"`
+	Format string `mapstructure:"format"`
+}
+
+// defaults holds every scalar and list key with its default. viper ignores
+// an environment override of a key it has no default for, so none is missing.
+var defaults = map[string]any{
+	"okta.org_url":              "",
+	"okta.token":                "",
+	"okta.groups":               []string{},
+	"okta.include_staged":       false,
+	"okta.request_timeout":      30 * time.Second,
+	"okta.max_retries":          4,
+	"lms.kind":                  "lessonly",
+	"lms.url":                   "https://api.lessonly.com",
+	"lms.subdomain":             "",
+	"lms.api_key":               "",
+	"lms.send_welcome_email":    false,
+	"lms.request_timeout":       30 * time.Second,
+	"lms.max_retries":           5,
+	"mapping.name":              "{firstName} {lastName}",
+	"mapping.hire_date_formats": []string{"2006-01-02", "01/02/2006", "2006-01-02T15:04:05Z07:00"},
+	"mapping.default_role":      "learner",
+	"state.path":                "/var/lib/oktalms/oktalms.db",
+	"log.level":                 "info",
+	"log.format":                "text",
+}
+
+// defaultFieldMapping follows the vendors' own Okta mappings (location from
+// costCenter, business unit from division). It applies only when the file has
+// no mapping.fields at all: viper would otherwise merge a default map into
+// the admin's, and a field they left out would still be synced.
+var defaultFieldMapping = map[string]string{
+	reconcile.FieldJobTitle:     "title",
+	reconcile.FieldDepartment:   "department",
+	reconcile.FieldBusinessUnit: "division",
+	reconcile.FieldLocation:     "costCenter",
+	reconcile.FieldHireDate:     "hireDate",
+	reconcile.FieldManagerName:  "manager",
+}
+
+// caseSensitiveMaps are the maps whose keys are names in the LMS. viper
+// lower-cases every key, so they are read again from the YAML as written.
+var caseSensitiveMaps = [][2]string{{"mapping", "custom_fields"}, {"lms", "custom_field_ids"}}
+
+// envName is the environment variable that overrides a key: OKTALMS_OKTA_TOKEN.
+func envName(key string) string {
+	return "OKTALMS_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
+
+// loadConfig reads the YAML file (when path is not empty), then the
+// OKTALMS_* environment, over the defaults, and validates the result.
+func loadConfig(path string, getenv func(string) string) (Config, error) {
+	v := viper.New()
+	for key, value := range defaults {
+		v.SetDefault(key, value)
+	}
+	var raw []byte
+	if path != "" {
+		var err error
+		if raw, err = os.ReadFile(path); err != nil {
+			return Config{}, fmt.Errorf("read the config file: %w", err)
+		}
+		v.SetConfigType("yaml")
+		if err := v.ReadConfig(strings.NewReader(string(raw))); err != nil {
+			return Config{}, fmt.Errorf("config file %s is not valid YAML: %w", path, err)
+		}
+	}
+	for key := range defaults {
+		if val := getenv(envName(key)); val != "" {
+			v.Set(key, val)
+		}
+	}
+	var cfg Config
+	err := v.UnmarshalExact(&cfg, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(
+		mapstructure.StringToTimeDurationHookFunc(),
+		mapstructure.StringToSliceHookFunc(","),
+	)))
+	if err != nil {
+		return Config{}, fmt.Errorf("config file %s: %w", path, explainDecodeError(err))
+	}
+	if !v.IsSet("mapping.fields") {
+		cfg.Mapping.Fields = defaultFieldMapping
+	}
+	if err := restoreKeyCase(raw, &cfg); err != nil {
+		return Config{}, fmt.Errorf("config file %s: %w", path, err)
+	}
+	return cfg, cfg.Validate()
+}
+
+var invalidKeys = regexp.MustCompile(`(?:'([^']*)' )?has invalid keys: ([^\n]+)`)
+
+// explainDecodeError rewrites mapstructure's "'okta' has invalid keys: groupz"
+// into words an admin acts on: a typo must never be silently ignored.
+func explainDecodeError(err error) error {
+	m := invalidKeys.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	var keys []string
+	for _, k := range strings.Split(m[2], ",") {
+		k = strings.TrimSpace(k)
+		if m[1] != "" {
+			k = m[1] + "." + k
+		}
+		keys = append(keys, k)
+	}
+	return fmt.Errorf("unknown key %s (see config.example.yaml for every key)", strings.Join(keys, ", "))
+}
+
+// restoreKeyCase replaces the lower-cased keys of the case-sensitive maps
+// with the keys exactly as the YAML file writes them.
+func restoreKeyCase(raw []byte, cfg *Config) error {
+	if len(raw) == 0 {
+		return nil
+	}
+	var doc map[string]map[string]yaml.Node
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		return err
+	}
+	for _, path := range caseSensitiveMaps {
+		node, ok := doc[path[0]][path[1]]
+		if !ok {
+			continue
+		}
+		key := path[0] + "." + path[1]
+		switch key {
+		case "mapping.custom_fields":
+			cfg.Mapping.CustomFields = nil // Decode would merge into viper's lower-cased copy
+			if err := node.Decode(&cfg.Mapping.CustomFields); err != nil {
+				return fmt.Errorf("%s: want a map of LMS field name to Okta attribute: %w", key, err)
+			}
+		case "lms.custom_field_ids":
+			cfg.LMS.CustomFieldIDs = nil
+			if err := node.Decode(&cfg.LMS.CustomFieldIDs); err != nil {
+				return fmt.Errorf("%s: want a map of LMS field name to its numeric id: %w", key, err)
+			}
+		}
+	}
+	return nil
+}
+
+var validRoles = []string{"learner", "creator", "manager", "admin"}
+
+// Validate reports the first error, naming its key.
+func (c Config) Validate() error {
+	if err := c.oktaClientConfig("").Validate(); err != nil {
+		return err
+	}
+	if c.LMS.Kind != "lessonly" {
+		return fmt.Errorf("lms.kind: %q is not supported (supported: lessonly)", c.LMS.Kind)
+	}
+	if err := oktaclient.CheckURL("lms.url", c.LMS.URL); err != nil {
+		return err
+	}
+	if c.LMS.Subdomain == "" {
+		return errors.New("lms.subdomain: missing (your Lessonly company subdomain, the API username)")
+	}
+	if c.LMS.APIKey == "" {
+		return fmt.Errorf("lms.api_key: missing (set it in the config file or %s)", envName("lms.api_key"))
+	}
+	if !slices.Contains(validRoles, c.Mapping.DefaultRole) {
+		return fmt.Errorf("mapping.default_role: %q is not a Lessonly role (%s)", c.Mapping.DefaultRole, strings.Join(validRoles, ", "))
+	}
+	for name, id := range c.LMS.CustomFieldIDs {
+		if id <= 0 {
+			return fmt.Errorf("lms.custom_field_ids.%s: %d is not a Lessonly field id", name, id)
+		}
+	}
+	for key, d := range map[string]time.Duration{"okta.request_timeout": c.Okta.RequestTimeout, "lms.request_timeout": c.LMS.RequestTimeout} {
+		if d <= 0 {
+			return fmt.Errorf("%s: must be a positive duration such as 30s", key)
+		}
+	}
+	if strings.TrimSpace(c.State.Path) == "" {
+		return errors.New("state.path: missing (where the SQLite snapshot lives)")
+	}
+	if _, err := parseLevel(c.Log.Level); err != nil {
+		return err
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		return fmt.Errorf("log.format: %q is not text or json", c.Log.Format)
+	}
+	return nil
+}
+
+func (c Config) oktaClientConfig(userAgent string) oktaclient.Config {
+	return oktaclient.Config{
+		OrgURL: c.Okta.OrgURL, Token: c.Okta.Token, Groups: c.Okta.Groups,
+		Mapping: oktaclient.Mapping{
+			Name: c.Mapping.Name, Fields: c.Mapping.Fields, Custom: c.Mapping.CustomFields,
+			HireDateFormats: c.Mapping.HireDateFormats, DefaultRole: c.Mapping.DefaultRole,
+			IncludeStaged: c.Okta.IncludeStaged,
+		},
+		RequestTimeout: c.Okta.RequestTimeout, MaxRetries: c.Okta.MaxRetries, RetryBaseDelay: time.Second,
+		UserAgent: userAgent,
+	}
+}
+
+func (c Config) lessonlyConfig(userAgent string) lms.LessonlyConfig {
+	return lms.LessonlyConfig{
+		URL: c.LMS.URL, Subdomain: c.LMS.Subdomain, APIKey: c.LMS.APIKey,
+		SendWelcomeEmail: c.LMS.SendWelcomeEmail, CustomFieldIDs: c.LMS.CustomFieldIDs,
+		Timeout:   c.LMS.RequestTimeout,
+		Retry:     lms.RetryPolicy{MaxRetries: c.LMS.MaxRetries, BaseDelay: time.Second, MaxDelay: time.Minute},
+		UserAgent: userAgent,
+	}
+}
+
+// reconcileOptions are the fields the mapping manages: only those are compared.
+func (c Config) reconcileOptions() reconcile.Options {
+	fields, custom := c.oktaClientConfig("").Mapping.FieldNames()
+	return reconcile.Options{Fields: fields, CustomFields: custom}
+}
