@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 export CGO_ENABLED = 1
 
-.PHONY: all build test demo lint depcheck vet
+.PHONY: all build test demo lint depcheck
 
 all: build
 
@@ -22,6 +22,7 @@ depcheck: ## the one-way import rules of the design (go list -deps)
 demo: build ## run the whole sync on the built-in Okta and Lessonly simulators
 	./$(BIN) demo
 
-lint: ## gofmt and go vet must be clean
+lint: ## gofmt, go vet and staticcheck (pinned in go.mod's tools) must be clean
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...

@@ -254,3 +254,19 @@ func TestPullStopsWhenCancelled(t *testing.T) {
 		t.Fatalf("err = %v, want the context's deadline", err)
 	}
 }
+
+func TestPullWaitsOutOktaRateLimit(t *testing.T) {
+	srv := oktatest.NewServer()
+	defer srv.Close()
+	g := srv.AddGroup("Everyone")
+	srv.GenerateUsers(3, []string{g})
+	srv.InjectFault(oktatest.Fault{PathPrefix: "/api/v1/groups/" + g + "/users", Times: 1, Status: 429})
+
+	state, err := newClient(t, srv, "Everyone").Pull(context.Background())
+	if err != nil {
+		t.Fatalf("one 429 must be waited out, not fail the pull: %v", err)
+	}
+	if len(state.Users) != 3 {
+		t.Errorf("got %d users, want 3", len(state.Users))
+	}
+}

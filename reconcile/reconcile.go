@@ -176,7 +176,7 @@ type differ struct {
 	recorded map[string]User     // by Okta id
 	live     map[string]User     // by LMS id; nil when not listed
 	liveExt  map[string]User     // by ext_uid
-	liveMail map[string][]User   // by lower-cased email
+	liveMail map[string]User     // by lower-cased email; the LMS keeps emails unique
 	claimed  map[string]string   // LMS id → Okta id of the recorded owner
 	inScope  map[string]struct{} // Okta ids desired or held back by a problem
 	skipped  map[string]map[string]bool
@@ -203,14 +203,14 @@ func newDiffer(desired, recorded State, live *State, opts Options) *differ {
 	if live != nil {
 		d.live = make(map[string]User, len(live.Users))
 		d.liveExt = make(map[string]User, len(live.Users))
-		d.liveMail = make(map[string][]User, len(live.Users))
+		d.liveMail = make(map[string]User, len(live.Users))
 		for _, u := range live.Users {
 			u = Normalize(u)
 			d.live[u.LMSID] = u
 			if u.ExtUID != "" {
 				d.liveExt[u.ExtUID] = u
 			}
-			d.liveMail[u.Email] = append(d.liveMail[u.Email], u)
+			d.liveMail[u.Email] = u
 		}
 	}
 	for _, p := range desired.Problems {
@@ -322,16 +322,16 @@ func (d *differ) match(want User) (acct User, rule string, ok bool) {
 			return a, "matched by ext_uid", true
 		}
 	}
-	for _, a := range d.liveMail[want.Email] {
-		if owner, taken := d.claimed[a.LMSID]; taken {
-			return User{}, "LMS account " + a.LMSID + " with this email already belongs to Okta user " + owner, false
-		}
-		if a.ExtUID != "" && a.ExtUID != want.OktaID {
-			return User{}, "LMS account " + a.LMSID + " with this email has ext_uid " + a.ExtUID + ", another Okta user's id", false
-		}
-		return a, "matched by email", true
+	a, found := d.liveMail[want.Email]
+	switch {
+	case !found:
+		return User{}, "", false
+	case d.claimed[a.LMSID] != "":
+		return User{}, "LMS account " + a.LMSID + " with this email already belongs to Okta user " + d.claimed[a.LMSID], false
+	case a.ExtUID != "" && a.ExtUID != want.OktaID:
+		return User{}, "LMS account " + a.LMSID + " with this email has ext_uid " + a.ExtUID + ", another Okta user's id", false
 	}
-	return User{}, "", false
+	return a, "matched by email", true
 }
 
 func (d *differ) planCreate(want User, reason string) {

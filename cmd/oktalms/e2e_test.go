@@ -484,3 +484,28 @@ func TestDemoRuns(t *testing.T) {
 		}
 	}
 }
+
+func TestArchivesWaitWhenAnEarlierOpFailed(t *testing.T) {
+	w := newWorld(t)
+	leaver := w.person("Lea", "Ver")
+	w.mustSync()
+	w.okta.SetStatus(leaver, "DEPROVISIONED")
+	w.person("New", "Hire")
+	w.lessonly.InjectFault(lmstest.Fault{Method: "POST", Times: 1, Status: 400, Body: `{"type":"error","error":"Name is odd"}`})
+
+	out, _, code := w.sync()
+
+	if code != exitPartial {
+		t.Errorf("exit code = %d, want %d", code, exitPartial)
+	}
+	if w.account(leaver).ArchivedAt != nil {
+		t.Error("an archive ran after an earlier op of the same run failed")
+	}
+	if !strings.Contains(out, "archive lea.ver@example.com") || !strings.Contains(out, "skipped, an earlier op failed") {
+		t.Errorf("output does not list the skipped archive:\n%s", out)
+	}
+	w.mustSync()
+	if w.account(leaver).ArchivedAt == nil {
+		t.Error("the next clean run did not archive the leaver")
+	}
+}
