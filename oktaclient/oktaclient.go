@@ -18,6 +18,7 @@ import (
 	"github.com/okta/okta-sdk-golang/v2/okta/query"
 
 	"github.com/oktalms/oktalms/reconcile"
+	oksync "github.com/oktalms/oktalms/sync"
 )
 
 // pageSize is the members asked per page: Okta's group member listing allows
@@ -92,6 +93,8 @@ type Client struct {
 	cfg Config
 	sdk *okta.Client
 }
+
+var _ oksync.Source = (*Client)(nil)
 
 // New builds a client. Every SDK option is set explicitly: NewClient would
 // otherwise read ~/.okta/okta.yaml and OKTA_* variables behind our back.

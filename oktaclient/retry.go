@@ -1,7 +1,6 @@
 package oktaclient
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -36,8 +35,10 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // let the connection be reused
 			resp.Body.Close()
 		}
-		if err := sleep(req.Context(), jitter(delay)); err != nil {
-			return nil, err
+		select {
+		case <-req.Context().Done():
+			return nil, req.Context().Err()
+		case <-time.After(jitter(delay)):
 		}
 		delay *= 2
 	}
@@ -50,15 +51,4 @@ func jitter(d time.Duration) time.Duration {
 		return 0
 	}
 	return d/2 + rand.N(d/2+1)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
