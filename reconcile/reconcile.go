@@ -111,6 +111,8 @@ type Op struct {
 	Record User `json:"record"`
 	// Reason is shown to people; it never drives a decision.
 	Reason string `json:"reason"`
+	// HeldBy names the safety guard that kept this op back (in Plan.Held only).
+	HeldBy string `json:"held_by,omitempty"`
 }
 
 // Changed reports whether the op changes the field with this key.
@@ -125,7 +127,11 @@ func (o Op) Changed(key string) bool {
 
 // Plan is the ordered operations of one run and the problems that held people back.
 type Plan struct {
-	Ops      []Op      `json:"ops"`
+	Ops []Op `json:"ops"`
+	// Held are destructive ops a safety guard kept back: shown, never applied.
+	Held []Op `json:"held,omitempty"`
+	// Guards explain, one sentence each, why ops were held.
+	Guards   []string  `json:"guards,omitempty"`
 	Problems []Problem `json:"problems,omitempty"`
 }
 
