@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 export CGO_ENABLED = 1
 
-.PHONY: all build test demo lint depcheck
+.PHONY: all build test test-html demo lint depcheck
 
 all: build
 
@@ -18,6 +18,11 @@ test: ## vet, check the import rules, run every test
 
 depcheck: ## the one-way import rules of the design (go list -deps)
 	$(GO) test -count=1 -run '^TestImportRules' ./cmd/oktalms
+
+CHROMIUM ?= /usr/bin/chromium
+test-html: ## open every golden HTML report in headless Chromium; installs Debian's chromium if missing
+	@command -v $(CHROMIUM) >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	OKTALMS_CHROMIUM=$(CHROMIUM) $(GO) test -count=1 -run '^TestHTMLRendersInChromium$$' -v ./reconcile/report
 
 demo: build ## run the whole sync on the built-in Okta and Lessonly simulators
 	./$(BIN) demo

@@ -45,6 +45,8 @@ type RetryPolicy struct {
 	MaxRetries int
 	BaseDelay  time.Duration // the first backoff; it doubles, jittered
 	MaxDelay   time.Duration
+	// OnRetry, when set, hears of every request about to be sent again.
+	OnRetry func()
 }
 
 // client sends JSON requests with a per-attempt deadline and retries.
@@ -89,6 +91,9 @@ func (c *client) do(ctx context.Context, method, path string, query url.Values, 
 		}
 		if err := sleep(ctx, min(wait, c.retry.MaxDelay)); err != nil {
 			return err
+		}
+		if c.retry.OnRetry != nil {
+			c.retry.OnRetry()
 		}
 	}
 }

@@ -166,16 +166,24 @@ func (c *Lessonly) canonical(lu lessonlyUser) reconcile.User {
 			u.Fields[key] = s
 		}
 	}
+	c.learnCustomFields(lu.CustomData)
 	for _, d := range lu.CustomData {
-		if d.Name == "" {
-			continue
-		}
-		c.customField[d.Name] = d.FieldID
-		if s := rawText(d.Value); s != "" {
+		if s := rawText(d.Value); d.Name != "" && s != "" {
 			u.Custom[d.Name] = norm.NFC.String(s)
 		}
 	}
 	return u
+}
+
+// learnCustomFields remembers the id of every custom field named in the
+// data, so later writes address fields by id, never by a name that could
+// create a new one.
+func (c *Lessonly) learnCustomFields(data []lessonlyFieldData) {
+	for _, d := range data {
+		if d.Name != "" {
+			c.customField[d.Name] = d.FieldID
+		}
+	}
 }
 
 // rawText reads a custom field value, which Lessonly may send as a string,

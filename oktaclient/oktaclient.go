@@ -3,6 +3,7 @@
 package oktaclient
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -26,9 +27,36 @@ import (
 const pageSize = 200
 
 // Config is what the client needs to reach one Okta org.
+//
+// Token and PrivateKeyPEM are secrets: nothing in this package logs them or
+// puts them in an error, and String and GoString leave them out.
 type Config struct {
 	OrgURL string
-	Token  string
+	// Auth is how oktalms authenticates to Okta: AuthToken ("token", also
+	// when empty) with the API token Token, or AuthOAuth ("oauth") as an
+	// OAuth 2.0 service app with private_key_jwt, from ClientID,
+	// PrivateKeyPEM, PrivateKeyID and Scopes.
+	Auth string
+	// Token is the Okta API token (okta.token), sent as "SSWS <Token>";
+	// needed, and used, only when Auth is token.
+	Token string
+	// ClientID is the service app's client id (okta.client_id); needed when
+	// Auth is oauth.
+	ClientID string
+	// PrivateKeyPEM is the content of okta.private_key_file, which the caller
+	// reads: the private key whose public half is registered on the service
+	// app, as PEM, PKCS#8 ("PRIVATE KEY") or PKCS#1 ("RSA PRIVATE KEY"), RSA
+	// of 2048 bits or more (an EC P-256/P-384/P-521 key, PKCS#8 or "EC
+	// PRIVATE KEY", works too). Unencrypted. Needed when Auth is oauth.
+	PrivateKeyPEM []byte
+	// PrivateKeyID is the key's kid as Okta shows it (okta.private_key_id),
+	// sent in the client assertion's header. Optional: Okta needs it only
+	// when the app holds several keys.
+	PrivateKeyID string
+	// Scopes are the OAuth scopes asked (okta.scopes); DefaultScopes
+	// (okta.users.read okta.groups.read) when empty. Each must be granted to
+	// the app in Okta.
+	Scopes []string
 	// Groups are Okta group names or ids; members of any are in scope.
 	Groups  []string
 	Mapping Mapping
@@ -38,7 +66,13 @@ type Config struct {
 	MaxRetries int
 	// RetryBaseDelay is the first backoff of a 5xx or network retry; it doubles.
 	RetryBaseDelay time.Duration
-	UserAgent      string
+	// OnRetry, when set, hears of every request about to be sent again
+	// after a 5xx or a network error.
+	OnRetry   func()
+	UserAgent string
+	// Transport carries every request, each attempt on its own; nil is
+	// http.DefaultTransport.
+	Transport http.RoundTripper
 }
 
 // Validate reports the first configuration error, naming the config key.
@@ -46,8 +80,8 @@ func (c Config) Validate() error {
 	if err := CheckURL("okta.org_url", c.OrgURL); err != nil {
 		return err
 	}
-	if strings.TrimSpace(c.Token) == "" {
-		return errors.New("okta.token: missing (set it in the config file or OKTALMS_OKTA_TOKEN)")
+	if err := c.validateAuth(); err != nil {
+		return err
 	}
 	if len(c.Groups) == 0 {
 		return errors.New("okta.groups: empty; name at least one Okta group whose members are in scope")
@@ -60,6 +94,21 @@ func (c Config) Validate() error {
 	return c.Mapping.Validate()
 }
 
+// String describes the configuration without its secrets.
+func (c Config) String() string {
+	secret := func(set bool) string {
+		if set {
+			return "(set)"
+		}
+		return "(unset)"
+	}
+	return fmt.Sprintf("oktaclient.Config{OrgURL:%q Auth:%q Token:%s ClientID:%q PrivateKeyPEM:%s PrivateKeyID:%q Scopes:%q Groups:%q}",
+		c.OrgURL, c.authMode(), secret(c.Token != ""), c.ClientID, secret(len(c.PrivateKeyPEM) > 0), c.PrivateKeyID, c.Scopes, c.Groups)
+}
+
+// GoString is String, so that %#v leaves the secrets out too.
+func (c Config) GoString() string { return c.String() }
+
 // CheckURL accepts https URLs, and http only for loopback hosts: the
 // simulators. A credential must never cross a network in clear text. key is
 // the config key named in the error.
@@ -71,7 +120,7 @@ func CheckURL(key, raw string) error {
 	switch {
 	case u.Scheme == "https":
 		return nil
-	case u.Scheme == "http" && isLoopback(u.Hostname()):
+	case u.Scheme == "http" && IsLoopback(u.Hostname()):
 		return nil
 	case u.Scheme == "http":
 		return fmt.Errorf("%s: %q must use https (http is accepted for 127.0.0.1 and localhost only)", key, raw)
@@ -80,7 +129,8 @@ func CheckURL(key, raw string) error {
 	}
 }
 
-func isLoopback(host string) bool {
+// IsLoopback reports whether host is this machine: localhost or a loopback address.
+func IsLoopback(host string) bool {
 	if host == "localhost" {
 		return true
 	}
@@ -90,8 +140,9 @@ func isLoopback(host string) bool {
 
 // Client reads one Okta org.
 type Client struct {
-	cfg Config
-	sdk *okta.Client
+	cfg    Config
+	sdk    *okta.Client
+	tokens *tokenTransport
 }
 
 var _ oksync.Source = (*Client)(nil)
@@ -102,39 +153,51 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	u, _ := url.Parse(cfg.OrgURL)
-	httpClient := &http.Client{
-		Timeout: cfg.RequestTimeout,
-		Transport: &retryTransport{
-			next:       http.DefaultTransport,
+	authOpts, err := cfg.authOptions()
+	if err != nil {
+		return nil, err
+	}
+	orgURL := strings.TrimRight(cfg.OrgURL, "/")
+	u, _ := url.Parse(orgURL)
+	tokens := &tokenTransport{
+		org: u,
+		next: &retryTransport{
+			next:       cmp.Or[http.RoundTripper](cfg.Transport, http.DefaultTransport),
 			maxRetries: cfg.MaxRetries,
 			baseDelay:  cfg.RetryBaseDelay,
+			onRetry:    cfg.OnRetry,
 		},
 	}
-	_, sdk, err := okta.NewClient(ctx,
-		okta.WithOrgUrl(strings.TrimRight(cfg.OrgURL, "/")),
-		okta.WithToken(cfg.Token),
-		okta.WithAuthorizationMode("SSWS"),
-		okta.WithCache(false),
+	httpClient := &http.Client{Timeout: cfg.RequestTimeout, Transport: tokens}
+	opts := []okta.ConfigSetter{
+		okta.WithOrgUrl(orgURL),
+		okta.WithCache(false), okta.WithCacheTtl(0), okta.WithCacheTti(0),
 		okta.WithHttpClientPtr(httpClient),
-		okta.WithRequestTimeout(int64(cfg.RequestTimeout/time.Second)),
-		okta.WithConnectionTimeout(int64(cfg.RequestTimeout/time.Second)),
+		okta.WithRequestTimeout(int64(cfg.RequestTimeout / time.Second)),
+		okta.WithConnectionTimeout(int64(cfg.RequestTimeout / time.Second)),
 		okta.WithRateLimitMaxRetries(int32(cfg.MaxRetries)),
 		okta.WithRateLimitMaxBackOff(30),
 		okta.WithUserAgentExtra(cfg.UserAgent),
-		okta.WithTestingDisableHttpsCheck(u.Scheme == "http" && isLoopback(u.Hostname())),
+		okta.WithTestingDisableHttpsCheck(u.Scheme == "http" && IsLoopback(u.Hostname())),
 		okta.WithProxyHost(""), okta.WithProxyPort(0), okta.WithProxyUsername(""), okta.WithProxyPassword(""),
-	)
+	}
+	_, sdk, err := okta.NewClient(ctx, append(opts, authOpts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("okta client: %w", err)
 	}
-	return &Client{cfg: cfg, sdk: sdk}, nil
+	return &Client{cfg: cfg, sdk: sdk, tokens: tokens}, nil
 }
 
 // Pull lists the members of every scope group and maps each person once.
 // Any failure to read a group or a page fails the pull: a partial listing
 // must never be planned from, or it would archive everyone it missed.
 func (c *Client) Pull(ctx context.Context) (reconcile.State, error) {
+	defer c.tokens.use(ctx)()
+	state, err := c.pull(ctx)
+	return state, c.explain(err)
+}
+
+func (c *Client) pull(ctx context.Context) (reconcile.State, error) {
 	groups, err := c.resolveGroups(ctx)
 	if err != nil {
 		return reconcile.State{}, err
@@ -181,42 +244,47 @@ var groupID = regexp.MustCompile(`^00g[0-9A-Za-z]{17}$`)
 // matches no group, or several, is an error: guessing the scope is how people
 // get archived by mistake.
 func (c *Client) resolveGroups(ctx context.Context) ([]group, error) {
-	var out []group
+	out := make([]group, 0, len(c.cfg.Groups))
 	for _, ref := range c.cfg.Groups {
-		ref = strings.TrimSpace(ref)
-		if groupID.MatchString(ref) {
-			g, _, err := c.sdk.Group.GetGroup(ctx, ref)
-			if err != nil {
-				return nil, fmt.Errorf("read Okta group %s: %w", ref, err)
-			}
-			out = append(out, group{id: g.Id, name: g.Profile.Name})
-			continue
-		}
-		found, _, err := c.sdk.Group.ListGroups(ctx, &query.Params{Q: ref, Limit: pageSize})
+		g, err := c.resolveGroup(ctx, strings.TrimSpace(ref))
 		if err != nil {
-			return nil, fmt.Errorf("find Okta group %q: %w", ref, err)
+			return nil, err
 		}
-		var matches []group
-		for _, g := range found {
-			if g.Profile != nil && strings.EqualFold(g.Profile.Name, ref) {
-				matches = append(matches, group{id: g.Id, name: g.Profile.Name})
-			}
-		}
-		switch len(matches) {
-		case 0:
-			return nil, fmt.Errorf("okta.groups: no Okta group is named %q", ref)
-		case 1:
-			out = append(out, matches[0])
-		default:
-			ids := make([]string, len(matches))
-			for i, m := range matches {
-				ids[i] = m.id
-			}
-			sort.Strings(ids)
-			return nil, fmt.Errorf("okta.groups: %d Okta groups are named %q (%s); give the id instead", len(matches), ref, strings.Join(ids, ", "))
-		}
+		out = append(out, g)
 	}
 	return out, nil
+}
+
+func (c *Client) resolveGroup(ctx context.Context, ref string) (group, error) {
+	if groupID.MatchString(ref) {
+		g, _, err := c.sdk.Group.GetGroup(ctx, ref)
+		if err != nil {
+			return group{}, fmt.Errorf("read Okta group %s: %w", ref, redact(err))
+		}
+		return group{id: g.Id, name: g.Profile.Name}, nil
+	}
+	found, _, err := c.sdk.Group.ListGroups(ctx, &query.Params{Q: ref, Limit: pageSize})
+	if err != nil {
+		return group{}, fmt.Errorf("find Okta group %q: %w", ref, redact(err))
+	}
+	var matches []group
+	for _, g := range found {
+		if g.Profile != nil && strings.EqualFold(g.Profile.Name, ref) {
+			matches = append(matches, group{id: g.Id, name: g.Profile.Name})
+		}
+	}
+	switch len(matches) {
+	case 0:
+		return group{}, fmt.Errorf("okta.groups: no Okta group is named %q", ref)
+	case 1:
+		return matches[0], nil
+	}
+	ids := make([]string, len(matches))
+	for i, m := range matches {
+		ids[i] = m.id
+	}
+	sort.Strings(ids)
+	return group{}, fmt.Errorf("okta.groups: %d Okta groups are named %q (%s); give the id instead", len(matches), ref, strings.Join(ids, ", "))
 }
 
 // eachMember calls fn for every member of the group, following the Link
@@ -225,7 +293,7 @@ func (c *Client) eachMember(ctx context.Context, g group, fn func(*okta.User)) e
 	users, resp, err := c.sdk.Group.ListGroupUsers(ctx, g.id, &query.Params{Limit: pageSize})
 	for page := 1; ; page++ {
 		if err != nil {
-			return fmt.Errorf("list members of Okta group %q (%s), page %d: %w", g.name, g.id, page, err)
+			return fmt.Errorf("list members of Okta group %q (%s), page %d: %w", g.name, g.id, page, redact(err))
 		}
 		for _, u := range users {
 			fn(u)

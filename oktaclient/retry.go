@@ -15,6 +15,7 @@ type retryTransport struct {
 	next       http.RoundTripper
 	maxRetries int
 	baseDelay  time.Duration
+	onRetry    func()
 }
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -41,6 +42,9 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		case <-time.After(jitter(delay)):
 		}
 		delay *= 2
+		if t.onRetry != nil {
+			t.onRetry()
+		}
 	}
 }
 

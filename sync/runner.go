@@ -18,6 +18,13 @@ type Runner struct {
 	Options reconcile.Options
 	Logger  *slog.Logger
 	Now     func() time.Time
+	// Observers hear of every finished run: metrics, notifications.
+	Observers []Observer
+}
+
+// Observer hears of every finished run.
+type Observer interface {
+	RunFinished(ctx context.Context, run Run, res Result)
 }
 
 // RunOptions are what the person or schedule asking for a run chose.
@@ -27,6 +34,47 @@ type RunOptions struct {
 	// Full lists the LMS even when the snapshot would do, so that accounts
 	// made or changed by hand are linked and corrected.
 	Full bool
+	// Wait is how long to wait for a run in progress to end; 0 fails at once.
+	Wait time.Duration
+	// Stop, when closed, ends the run after the op in flight: a shutdown
+	// lets the LMS answer and the journal record it.
+	Stop <-chan struct{}
+}
+
+// BusyError says another run holds the lock.
+type BusyError struct {
+	Running Run // zero when the holder has not recorded its run yet
+}
+
+func (e *BusyError) Error() string {
+	if e.Running.ID == 0 {
+		return "a sync is already running"
+	}
+	return fmt.Sprintf("a sync is already running: run %d, started %s UTC by %s", e.Running.ID,
+		e.Running.StartedAt.UTC().Format("15:04:05"), e.Running.Trigger)
+}
+
+// lockPoll is how often a waiting run retries the lock.
+const lockPoll = 250 * time.Millisecond
+
+// lock takes the run lock, waiting up to wait for a run in progress.
+func (r *Runner) lock(ctx context.Context, wait time.Duration) (func() error, error) {
+	deadline := time.Now().Add(wait)
+	for {
+		release, err := r.Store.Lock(ctx)
+		if !errors.Is(err, ErrLocked) {
+			return release, err
+		}
+		if time.Now().Add(lockPoll).After(deadline) {
+			running, _, _ := r.Store.RunningRun(ctx)
+			return nil, &BusyError{Running: running}
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(lockPoll):
+		}
+	}
 }
 
 // OpFailure is an op the LMS refused or never answered.
@@ -56,6 +104,12 @@ func (r Result) Incomplete() bool {
 // (dry run) or apply op by op. An error means the run could not plan or
 // could not record what it did; per-person failures are in the Result.
 func (r *Runner) RunOnce(ctx context.Context, opts RunOptions) (Result, error) {
+	release, err := r.lock(ctx, opts.Wait)
+	if err != nil {
+		return Result{}, err
+	}
+	defer release()
+
 	run := Run{Trigger: opts.Trigger, DryRun: opts.DryRun, Full: opts.Full, StartedAt: r.Now().UTC(), Status: StatusRunning}
 	id, err := r.Store.StartRun(ctx, run)
 	if err != nil {
@@ -71,6 +125,7 @@ func (r *Runner) RunOnce(ctx context.Context, opts RunOptions) (Result, error) {
 	run.FinishedAt = r.Now().UTC()
 	run.Planned, run.Applied = len(res.Plan.Ops), len(res.Applied)
 	run.Failed, run.Skipped, run.Problems = len(res.Failures), len(res.Skipped), len(res.Plan.Problems)
+	run.Held = len(res.Plan.Held)
 	switch {
 	case runErr != nil:
 		run.Status, run.Error = StatusFailed, runErr.Error()
@@ -83,9 +138,12 @@ func (r *Runner) RunOnce(ctx context.Context, opts RunOptions) (Result, error) {
 	if err := r.Store.FinishRun(context.WithoutCancel(ctx), run); err != nil {
 		runErr = errors.Join(runErr, fmt.Errorf("record the end of run %d: %w", id, err))
 	}
-	log.Info("run finished", "status", run.Status, "planned", run.Planned, "applied", run.Applied,
-		"failed", run.Failed, "skipped", run.Skipped, "problems", run.Problems,
-		"duration", run.FinishedAt.Sub(run.StartedAt).Round(time.Millisecond).String())
+	log.Info("run finished", "status", run.Status, "mode", mode(opts.DryRun), "planned", run.Planned,
+		"applied", run.Applied, "failed", run.Failed, "skipped", run.Skipped, "held", run.Held,
+		"problems", run.Problems, "duration", run.Duration(run.FinishedAt).Round(time.Millisecond).String())
+	for _, o := range r.Observers {
+		o.RunFinished(context.WithoutCancel(ctx), run, res)
+	}
 	return res, runErr
 }
 
@@ -106,6 +164,11 @@ func (r *Runner) run(ctx context.Context, log *slog.Logger, runID int64, opts Ru
 	}
 	if live != nil {
 		log.Info("listed the LMS", "reason", why, "accounts", len(live.Users))
+		if !opts.DryRun {
+			if err := r.Store.SettleUnfinished(ctx, runID); err != nil {
+				return Result{}, fmt.Errorf("settle the journal: %w", err)
+			}
+		}
 	}
 
 	plan := reconcile.Diff(desired, recorded, live, r.Options)
@@ -116,7 +179,7 @@ func (r *Runner) run(ctx context.Context, log *slog.Logger, runID int64, opts Ru
 	if opts.DryRun {
 		return res, nil
 	}
-	return r.apply(ctx, log, runID, res)
+	return r.apply(ctx, log, runID, res, opts.Stop)
 }
 
 // listIfNeeded lists the LMS when the snapshot alone could duplicate
@@ -150,10 +213,15 @@ func (r *Runner) listIfNeeded(ctx context.Context, opts RunOptions, recorded int
 // and committed with its snapshot row after the LMS acknowledged it. After any
 // failure the destructive ops are skipped: a run that could not do everything
 // it planned must not be trusted to remove access.
-func (r *Runner) apply(ctx context.Context, log *slog.Logger, runID int64, res Result) (Result, error) {
+func (r *Runner) apply(ctx context.Context, log *slog.Logger, runID int64, res Result, stop <-chan struct{}) (Result, error) {
 	for seq, op := range res.Plan.Ops {
 		if err := ctx.Err(); err != nil {
 			return res, fmt.Errorf("stopped before %s of %s: %w", op.Action, op.Email, err)
+		}
+		select {
+		case <-stop:
+			return res, fmt.Errorf("shutting down: stopped before %s of %s; the next run goes on", op.Action, op.Email)
+		default:
 		}
 		if op.Action.Destructive() && len(res.Failures) > 0 {
 			res.Skipped = append(res.Skipped, op)
@@ -167,6 +235,11 @@ func (r *Runner) apply(ctx context.Context, log *slog.Logger, runID int64, res R
 		// The LMS has answered: its answer must be journaled even if we are
 		// being stopped, or the next run would not know what happened.
 		recordCtx := context.WithoutCancel(ctx)
+		if applyErr != nil && ctx.Err() != nil {
+			// Cancelled mid-call: the LMS may have acted. The op stays journaled
+			// as started, so the next run checks the LMS before planning.
+			return res, fmt.Errorf("interrupted during %s of %s: %w", op.Action, op.Email, ctx.Err())
+		}
 		if applyErr != nil {
 			log.Warn("op failed", "action", op.Action, "okta_id", op.OktaID, "email", op.Email, "error", applyErr)
 			res.Failures = append(res.Failures, OpFailure{Op: op, Err: applyErr})

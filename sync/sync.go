@@ -7,6 +7,7 @@ package sync
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/oktalms/oktalms/reconcile"
@@ -28,14 +29,31 @@ type Target interface {
 	Apply(ctx context.Context, op reconcile.Op) (reconcile.User, error)
 }
 
+// ErrNoRun is returned by History.Run for an id no run has.
+var ErrNoRun = errors.New("no such run")
+
+// ErrLocked is returned by Store.Lock while another run holds the lock.
+var ErrLocked = errors.New("the run lock is held")
+
 // Store is the snapshot of what oktalms applied, and the journal of runs and ops.
 type Store interface {
+	// Lock takes the run lock of this database at once, or returns
+	// ErrLocked. The lock dies with its process: a killed run never blocks
+	// the next one.
+	Lock(ctx context.Context) (release func() error, err error)
+	// RunningRun is the run recorded as running, if any.
+	RunningRun(ctx context.Context) (Run, bool, error)
 	// Users returns the snapshot: the last applied record of every person
 	// oktalms created or linked.
 	Users(ctx context.Context) ([]reconcile.User, error)
 	// UnfinishedCreates counts creates journaled as started with no outcome:
 	// their accounts may exist in the LMS without the snapshot knowing.
 	UnfinishedCreates(ctx context.Context) (int, error)
+	// SettleUnfinished marks the ops of earlier runs that never recorded an
+	// outcome as interrupted, once a listing of the LMS has accounted for them.
+	SettleUnfinished(ctx context.Context, runID int64) error
+	// StartRun records a run as running. Runs still recorded as running
+	// from a process that died are marked interrupted first.
 	StartRun(ctx context.Context, run Run) (int64, error)
 	FinishRun(ctx context.Context, run Run) error
 	// StartOp journals an op as started before it is sent to the LMS.
@@ -52,6 +70,7 @@ const (
 	TriggerCLI      = "cli"
 	TriggerSchedule = "schedule"
 	TriggerDemo     = "demo"
+	TriggerHTTP     = "http"
 )
 
 // Run statuses.
@@ -60,21 +79,65 @@ const (
 	StatusOK      = "ok"      // everything planned was applied
 	StatusPartial = "partial" // finished, with per-person problems or failed ops
 	StatusFailed  = "failed"  // stopped by an error: nothing planned, or not all applied
+	// StatusInterrupted is a run whose process died before recording its end.
+	StatusInterrupted = "interrupted"
 )
 
 // Run is one run's record, for status, history and metrics.
 type Run struct {
-	ID         int64
-	Trigger    string
-	DryRun     bool
-	Full       bool
-	StartedAt  time.Time
-	FinishedAt time.Time
-	Status     string
-	Planned    int
-	Applied    int
-	Failed     int
-	Skipped    int
-	Problems   int
-	Error      string
+	ID         int64     `json:"id"`
+	Trigger    string    `json:"trigger"`
+	DryRun     bool      `json:"dry_run"`
+	Full       bool      `json:"full"`
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at,omitzero"`
+	Status     string    `json:"status"`
+	Planned    int       `json:"planned"`
+	Applied    int       `json:"applied"`
+	Failed     int       `json:"failed"`
+	Skipped    int       `json:"skipped"`
+	Held       int       `json:"held"`
+	Problems   int       `json:"problems"`
+	Error      string    `json:"error,omitempty"`
+}
+
+// Duration is how long the run took, or has taken so far by now.
+func (r Run) Duration(now time.Time) time.Duration {
+	end := r.FinishedAt
+	if end.IsZero() {
+		end = now
+	}
+	return end.Sub(r.StartedAt)
+}
+
+// History is the read side of the store: what status, history and the admin API show.
+type History interface {
+	// Runs returns the most recent runs, newest first.
+	Runs(ctx context.Context, limit int) ([]Run, error)
+	Run(ctx context.Context, id int64) (Run, error)
+	// LastFinished is the newest finished run of the trigger that applied (not a dry run).
+	LastFinished(ctx context.Context, trigger string) (Run, bool, error)
+	// Journal returns the ops of one run in the order they were sent.
+	Journal(ctx context.Context, runID int64) ([]JournalEntry, error)
+	// UserJournal returns every op concerning one email or Okta id, newest first.
+	UserJournal(ctx context.Context, who string, limit int) ([]JournalEntry, error)
+	// UserCount is the number of people in the snapshot.
+	UserCount(ctx context.Context) (int, error)
+}
+
+// JournalEntry is one op of the journal.
+type JournalEntry struct {
+	ID         int64              `json:"id"`
+	RunID      int64              `json:"run_id"`
+	Seq        int                `json:"seq"`
+	Action     string             `json:"action"`
+	OktaID     string             `json:"okta_id"`
+	LMSID      string             `json:"lms_id"`
+	Email      string             `json:"email"`
+	Changes    []reconcile.Change `json:"changes"`
+	Reason     string             `json:"reason"`
+	Status     string             `json:"status"` // started | applied | failed
+	Error      string             `json:"error,omitempty"`
+	StartedAt  time.Time          `json:"started_at"`
+	FinishedAt time.Time          `json:"finished_at,omitzero"`
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -49,6 +50,10 @@ OKTALMS_OKTA_TOKEN or OKTALMS_LMS_API_KEY.`,
 	root.PersistentFlags().String("config", "", "config file (default "+defaultConfigPath+" when it exists, else environment only)")
 	root.AddCommand(
 		newSyncCommand(getenv, stdout, stderr),
+		newRunCommand(getenv, stdout, stderr),
+		newStatusCommand(getenv, stdout),
+		newHistoryCommand(getenv, stdout),
+		newCheckCommand(getenv, stdout),
 		newDemoCommand(stdout, stderr),
 		&cobra.Command{
 			Use:   "version",
@@ -128,11 +133,15 @@ func syncOnce(ctx context.Context, cfg Config, opts oksync.RunOptions, stderr io
 	if err != nil {
 		return oksync.Result{}, err
 	}
-	runner, closeStore, err := newRunner(ctx, cfg, logger)
+	store, err := snapshot.Open(ctx, cfg.State.Path, time.Now)
+	if err != nil {
+		return oksync.Result{}, fmt.Errorf("state.path %s: %w", cfg.State.Path, err)
+	}
+	defer store.Close()
+	runner, err := newRunner(ctx, cfg, store, logger, nil)
 	if err != nil {
 		return oksync.Result{}, err
 	}
-	defer closeStore()
 	return runner.RunOnce(ctx, opts)
 }
 
@@ -170,24 +179,37 @@ func writeOutcome(w io.Writer, res oksync.Result) {
 	}
 }
 
-// newRunner builds the Okta source, the LMS target and the store.
-func newRunner(ctx context.Context, cfg Config, logger *slog.Logger) (*oksync.Runner, func(), error) {
+// newRunner builds the Okta source and the LMS target around the store.
+// With metrics, every API request and retry is counted.
+func newRunner(ctx context.Context, cfg Config, store oksync.Store, logger *slog.Logger, metrics *oksync.Metrics) (*oksync.Runner, error) {
 	userAgent := "oktalms/" + version
-	source, err := oktaclient.New(ctx, cfg.oktaClientConfig(userAgent))
+	oktaCfg, err := cfg.oktaClientConfig(userAgent)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	target, err := lms.NewLessonly(cfg.lessonlyConfig(userAgent))
+	lmsCfg := cfg.lessonlyConfig(userAgent)
+	var observers []oksync.Observer
+	if metrics != nil {
+		observers = append(observers, metrics)
+		oktaCfg.Transport = metrics.Transport("okta", http.DefaultTransport)
+		oktaCfg.OnRetry = func() { metrics.Retry("okta") }
+		lmsCfg.HTTPClient = &http.Client{Transport: metrics.Transport("lms", http.DefaultTransport)}
+		lmsCfg.Retry.OnRetry = func() { metrics.Retry("lms") }
+	}
+	if cfg.Notify.WebhookURL != "" {
+		observers = append(observers, &oksync.Webhook{URL: cfg.Notify.WebhookURL, Always: cfg.Notify.Always,
+			Client: &http.Client{}, Logger: logger})
+	}
+	source, err := oktaclient.New(ctx, oktaCfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	store, err := snapshot.Open(ctx, cfg.State.Path, time.Now)
+	target, err := lms.NewLessonly(lmsCfg)
 	if err != nil {
-		return nil, nil, fmt.Errorf("state.path %s: %w", cfg.State.Path, err)
+		return nil, err
 	}
-	runner := &oksync.Runner{Source: source, Target: target, Store: store, Options: cfg.reconcileOptions(),
-		Logger: logger, Now: time.Now}
-	return runner, func() { store.Close() }, nil
+	return &oksync.Runner{Source: source, Target: target, Store: store, Options: cfg.reconcileOptions(),
+		Logger: logger, Now: time.Now, Observers: observers}, nil
 }
 
 func newLogger(cfg LogConfig, w io.Writer) (*slog.Logger, error) {

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"regexp"
 	"slices"
@@ -16,21 +17,48 @@ import (
 	"github.com/oktalms/oktalms/lms"
 	"github.com/oktalms/oktalms/oktaclient"
 	"github.com/oktalms/oktalms/reconcile"
+	oksync "github.com/oktalms/oktalms/sync"
 )
 
 // Config is the whole configuration file. config.example.yaml documents
 // every key with its default.
 type Config struct {
-	Okta    OktaConfig    `mapstructure:"okta"`
-	LMS     LMSConfig     `mapstructure:"lms"`
-	Mapping MappingConfig `mapstructure:"mapping"`
-	State   StateConfig   `mapstructure:"state"`
-	Log     LogConfig     `mapstructure:"log"`
+	Okta     OktaConfig     `mapstructure:"okta"`
+	LMS      LMSConfig      `mapstructure:"lms"`
+	Mapping  MappingConfig  `mapstructure:"mapping"`
+	State    StateConfig    `mapstructure:"state"`
+	Schedule ScheduleConfig `mapstructure:"schedule"`
+	Admin    AdminConfig    `mapstructure:"admin"`
+	Notify   NotifyConfig   `mapstructure:"notify"`
+	Log      LogConfig      `mapstructure:"log"`
+}
+
+type ScheduleConfig struct {
+	Times           []string      `mapstructure:"times"`
+	Timezone        string        `mapstructure:"timezone"`
+	CatchUp         bool          `mapstructure:"catch_up"`
+	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
+}
+
+type AdminConfig struct {
+	Listen         string `mapstructure:"listen"`
+	Token          string `mapstructure:"token"`
+	UnhealthyAfter int    `mapstructure:"unhealthy_after"`
+}
+
+type NotifyConfig struct {
+	WebhookURL string `mapstructure:"webhook_url"`
+	Always     bool   `mapstructure:"always"`
 }
 
 type OktaConfig struct {
 	OrgURL         string        `mapstructure:"org_url"`
+	Auth           string        `mapstructure:"auth"`
 	Token          string        `mapstructure:"token"`
+	ClientID       string        `mapstructure:"client_id"`
+	PrivateKeyFile string        `mapstructure:"private_key_file"`
+	PrivateKeyID   string        `mapstructure:"private_key_id"`
+	Scopes         []string      `mapstructure:"scopes"`
 	Groups         []string      `mapstructure:"groups"`
 	IncludeStaged  bool          `mapstructure:"include_staged"`
 	RequestTimeout time.Duration `mapstructure:"request_timeout"`
@@ -69,7 +97,12 @@ type LogConfig struct {
 // an environment override of a key it has no default for, so none is missing.
 var defaults = map[string]any{
 	"okta.org_url":              "",
+	"okta.auth":                 "token",
 	"okta.token":                "",
+	"okta.client_id":            "",
+	"okta.private_key_file":     "",
+	"okta.private_key_id":       "",
+	"okta.scopes":               oktaclient.DefaultScopes,
 	"okta.groups":               []string{},
 	"okta.include_staged":       false,
 	"okta.request_timeout":      30 * time.Second,
@@ -85,6 +118,15 @@ var defaults = map[string]any{
 	"mapping.hire_date_formats": []string{"2006-01-02", "01/02/2006", "2006-01-02T15:04:05Z07:00"},
 	"mapping.default_role":      "learner",
 	"state.path":                "/var/lib/oktalms/oktalms.db",
+	"schedule.times":            []string{"0 6 * * *", "0 15 * * *"},
+	"schedule.timezone":         "UTC",
+	"schedule.catch_up":         true,
+	"schedule.shutdown_timeout": 30 * time.Second,
+	"admin.listen":              "127.0.0.1:8787",
+	"admin.token":               "",
+	"admin.unhealthy_after":     2,
+	"notify.webhook_url":        "",
+	"notify.always":             false,
 	"log.level":                 "info",
 	"log.format":                "text",
 }
@@ -207,7 +249,11 @@ var validRoles = []string{"learner", "creator", "manager", "admin"}
 
 // Validate reports the first error, naming its key.
 func (c Config) Validate() error {
-	if err := c.oktaClientConfig("").Validate(); err != nil {
+	oktaCfg, err := c.oktaClientConfig("")
+	if err != nil {
+		return err
+	}
+	if err := oktaCfg.Validate(); err != nil {
 		return err
 	}
 	if c.LMS.Kind != "lessonly" {
@@ -238,6 +284,17 @@ func (c Config) Validate() error {
 	if strings.TrimSpace(c.State.Path) == "" {
 		return errors.New("state.path: missing (where the SQLite snapshot lives)")
 	}
+	if err := c.Schedule.validate(); err != nil {
+		return err
+	}
+	if err := c.Admin.validate(); err != nil {
+		return err
+	}
+	if c.Notify.WebhookURL != "" {
+		if err := oktaclient.CheckURL("notify.webhook_url", c.Notify.WebhookURL); err != nil {
+			return errors.New("notify.webhook_url: must be an https URL (http only on 127.0.0.1 and localhost)")
+		}
+	}
 	if _, err := parseLevel(c.Log.Level); err != nil {
 		return err
 	}
@@ -247,17 +304,22 @@ func (c Config) Validate() error {
 	return nil
 }
 
-func (c Config) oktaClientConfig(userAgent string) oktaclient.Config {
+// oktaClientConfig reads the private key file, when OAuth is configured.
+func (c Config) oktaClientConfig(userAgent string) (oktaclient.Config, error) {
+	var key []byte
+	if c.Okta.PrivateKeyFile != "" {
+		var err error
+		if key, err = os.ReadFile(c.Okta.PrivateKeyFile); err != nil {
+			return oktaclient.Config{}, fmt.Errorf("okta.private_key_file: %w", err)
+		}
+	}
 	return oktaclient.Config{
-		OrgURL: c.Okta.OrgURL, Token: c.Okta.Token, Groups: c.Okta.Groups,
-		Mapping: oktaclient.Mapping{
-			Name: c.Mapping.Name, Fields: c.Mapping.Fields, Custom: c.Mapping.CustomFields,
-			HireDateFormats: c.Mapping.HireDateFormats, DefaultRole: c.Mapping.DefaultRole,
-			IncludeStaged: c.Okta.IncludeStaged,
-		},
+		OrgURL: c.Okta.OrgURL, Auth: c.Okta.Auth, Token: c.Okta.Token, ClientID: c.Okta.ClientID,
+		PrivateKeyPEM: key, PrivateKeyID: c.Okta.PrivateKeyID, Scopes: c.Okta.Scopes, Groups: c.Okta.Groups,
+		Mapping:        c.mapping(),
 		RequestTimeout: c.Okta.RequestTimeout, MaxRetries: c.Okta.MaxRetries, RetryBaseDelay: time.Second,
 		UserAgent: userAgent,
-	}
+	}, nil
 }
 
 func (c Config) lessonlyConfig(userAgent string) lms.LessonlyConfig {
@@ -272,6 +334,54 @@ func (c Config) lessonlyConfig(userAgent string) lms.LessonlyConfig {
 
 // reconcileOptions are the fields the mapping manages: only those are compared.
 func (c Config) reconcileOptions() reconcile.Options {
-	fields, custom := c.oktaClientConfig("").Mapping.FieldNames()
+	fields, custom := c.mapping().FieldNames()
 	return reconcile.Options{Fields: fields, CustomFields: custom}
+}
+
+func (c Config) mapping() oktaclient.Mapping {
+	return oktaclient.Mapping{
+		Name: c.Mapping.Name, Fields: c.Mapping.Fields, Custom: c.Mapping.CustomFields,
+		HireDateFormats: c.Mapping.HireDateFormats, DefaultRole: c.Mapping.DefaultRole,
+		IncludeStaged: c.Okta.IncludeStaged,
+	}
+}
+
+func (s ScheduleConfig) validate() error {
+	loc, err := time.LoadLocation(s.Timezone)
+	if err != nil {
+		return fmt.Errorf("schedule.timezone: %q is not a time zone such as UTC or Europe/London", s.Timezone)
+	}
+	if _, err := oksync.ParseSchedule(s.Times, loc); err != nil {
+		return err
+	}
+	if s.ShutdownTimeout <= 0 {
+		return errors.New("schedule.shutdown_timeout: must be a positive duration such as 30s")
+	}
+	return nil
+}
+
+// location is the validated time zone of the schedule.
+func (s ScheduleConfig) location() *time.Location {
+	loc, err := time.LoadLocation(s.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+func (a AdminConfig) validate() error {
+	if a.Listen == "" {
+		return nil // no admin API
+	}
+	host, _, err := net.SplitHostPort(a.Listen)
+	if err != nil {
+		return fmt.Errorf("admin.listen: %q is not host:port such as 127.0.0.1:8787", a.Listen)
+	}
+	if !oktaclient.IsLoopback(host) && a.Token == "" {
+		return fmt.Errorf("admin.token: required when admin.listen (%s) is reachable beyond this machine", a.Listen)
+	}
+	if a.UnhealthyAfter < 0 {
+		return errors.New("admin.unhealthy_after: must be 0 (never) or more")
+	}
+	return nil
 }

@@ -110,6 +110,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	latency := s.latency
 	s.mu.Unlock()
 
+	if latency > 0 && r.Method == http.MethodPost {
+		// Read the form now: until a request's body is read, the server
+		// does not notice the client leaving, and the sleep would outlast it.
+		_ = r.ParseForm()
+	}
 	if !sleep(r.Context(), latency) {
 		return // the client gave up; nobody is left to answer
 	}
@@ -265,29 +270,6 @@ func (s *Server) getUser(_ http.Header, r *http.Request) (int, any) {
 
 func (s *Server) notFound(id, kind string) (int, any) {
 	return http.StatusNotFound, s.errorBody("E0000007", fmt.Sprintf("Not found: Resource not found: %s (%s)", id, kind))
-}
-
-// issueToken is the OAuth 2.0 client-credentials endpoint the SDK's
-// PrivateKey mode calls. The fake cannot know the client's public key, so it
-// accepts any client_assertion and only checks the grant's shape.
-func (s *Server) issueToken(w http.ResponseWriter, r *http.Request) {
-	if r.FormValue("grant_type") != "client_credentials" || r.FormValue("client_assertion") == "" {
-		writeJSON(w, http.StatusBadRequest, map[string]string{
-			"error":             "invalid_request",
-			"error_description": "grant_type client_credentials with a client_assertion is required",
-		})
-		return
-	}
-	s.mu.Lock()
-	token := fmt.Sprintf("oktatest-access-token-%d", len(s.bearer)+1)
-	s.bearer[token] = true
-	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{
-		"token_type":   "Bearer",
-		"expires_in":   3600,
-		"access_token": token,
-		"scope":        r.FormValue("scope"),
-	})
 }
 
 // paginate returns the page of ids selected by r's limit and after

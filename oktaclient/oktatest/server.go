@@ -11,10 +11,12 @@
 //	GET  /api/v1/groups/{id}
 //	GET  /api/v1/groups/{id}/users?limit=&after=
 //	GET  /api/v1/users/{id}
-//	POST /oauth2/v1/token  (client_credentials with any client_assertion)
+//	POST /oauth2/v1/token  (client_credentials with a private_key_jwt client_assertion)
 //
 // Every request must carry "Authorization: SSWS <Token>", or a Bearer token
-// previously issued by the token endpoint. Failures (error statuses, dropped
+// previously issued by the token endpoint. The token endpoint accepts any
+// client_assertion unless [Server.ClientID] is set; then it checks the
+// assertion as Okta does for a service app (see [Server.ClientID]). Failures (error statuses, dropped
 // connections, rate limiting) and latency can be injected to test retry and
 // timeout handling.
 //
@@ -28,6 +30,7 @@
 package oktatest
 
 import (
+	"crypto"
 	"crypto/sha256"
 	"fmt"
 	"maps"
@@ -46,6 +49,24 @@ type Server struct {
 	// before the first request, not while requests are in flight.
 	Token string
 
+	// ClientID, when set, makes the token endpoint accept only a
+	// client_assertion_type of jwt-bearer and a client_assertion that is a
+	// well-formed JWT whose iss and sub are ClientID, whose aud is
+	// URL+"/oauth2/v1/token" and whose exp is still ahead; anything else is
+	// refused with invalid_client or invalid_request. Set the fields below
+	// before the first request, like Token.
+	ClientID string
+	// ClientKey, when set with ClientID, is the service app's public key
+	// (*rsa.PublicKey or *ecdsa.PublicKey): the assertion's RS256/384/512 or
+	// ES256/384/512 signature must verify with it.
+	ClientKey crypto.PublicKey
+	// GrantedScopes, when not nil, are the scopes granted to the app: a token
+	// request asking any other is refused with invalid_scope.
+	GrantedScopes []string
+	// RequireDPoP refuses every token request with invalid_dpop_proof, as
+	// Okta does for an app that requires DPoP when no proof is sent.
+	RequireDPoP bool
+
 	srv *httptest.Server
 	mux *http.ServeMux
 
@@ -57,6 +78,8 @@ type Server struct {
 	clock    int // logical seconds since epoch, advanced on every mutation
 	nGen     int // users made by GenerateUsers, numbering their emails
 	bearer   map[string]bool
+	nToken   int     // access tokens issued
+	grants   []Grant // token endpoint requests
 	requests []Request
 	faults   []*faultState
 	latency  time.Duration

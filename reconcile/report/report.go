@@ -16,7 +16,7 @@ import (
 const FormatVersion = 1
 
 // Formats lists the formats Write accepts.
-var Formats = []string{"text", "json"}
+var Formats = []string{"text", "json", "csv", "html"}
 
 // Write renders the plan in the named format.
 func Write(w io.Writer, format string, p reconcile.Plan) error {
@@ -25,6 +25,10 @@ func Write(w io.Writer, format string, p reconcile.Plan) error {
 		return Text(w, p)
 	case "json":
 		return JSON(w, p)
+	case "csv":
+		return CSV(w, p)
+	case "html":
+		return HTML(w, p)
 	default:
 		return fmt.Errorf("unknown report format %q (want one of %s)", format, strings.Join(Formats, ", "))
 	}
@@ -39,16 +43,30 @@ var symbols = map[reconcile.Action]string{
 }
 
 // Text writes the terraform-like report: one block per op with its field
-// changes, then the per-person problems, then one summary line.
+// changes, the ops the safety guards held back, the per-person problems, then
+// one summary line.
 func Text(w io.Writer, p reconcile.Plan) error {
 	var b strings.Builder
-	if p.Empty() {
-		b.WriteString("No changes. The LMS matches Okta.\n")
-	} else {
+	switch {
+	case !p.Empty():
 		b.WriteString("oktalms will perform the following actions:\n")
 		for _, op := range p.Ops {
 			b.WriteString("\n")
 			writeOp(&b, op)
+		}
+	case len(p.Held) == 0:
+		b.WriteString("No changes. The LMS matches Okta.\n")
+	}
+	if len(p.Held) > 0 {
+		if b.Len() > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString("Held back by safety guards (not applied; --force applies them):\n")
+		for _, g := range p.Guards {
+			fmt.Fprintf(&b, "  ⚠ %s\n", g)
+		}
+		for _, op := range p.Held {
+			fmt.Fprintf(&b, "  ⏸ %s %s%s  held by %s\n", op.Action, op.Email, ids(op), op.HeldBy)
 		}
 	}
 	if len(p.Problems) > 0 {
@@ -63,15 +81,7 @@ func Text(w io.Writer, p reconcile.Plan) error {
 }
 
 func writeOp(b *strings.Builder, op reconcile.Op) {
-	fmt.Fprintf(b, "  %s %s %s", symbols[op.Action], op.Action, op.Email)
-	if op.Name != "" {
-		fmt.Fprintf(b, " (%s)", op.Name)
-	}
-	fmt.Fprintf(b, "  okta:%s", op.OktaID)
-	if op.LMSID != "" {
-		fmt.Fprintf(b, " lms:%s", op.LMSID)
-	}
-	fmt.Fprintf(b, "\n      # %s\n", op.Reason)
+	fmt.Fprintf(b, "  %s %s %s%s\n      # %s\n", symbols[op.Action], op.Action, op.Email, ids(op), op.Reason)
 	if op.Restore {
 		b.WriteString("      restore archived account\n")
 	}
@@ -88,6 +98,19 @@ func writeOp(b *strings.Builder, op reconcile.Op) {
 	}
 }
 
+// ids is what follows an op's email on its line: " (name)  okta:id lms:id".
+func ids(op reconcile.Op) string {
+	var s string
+	if op.Name != "" {
+		s = " (" + op.Name + ")"
+	}
+	s += "  okta:" + op.OktaID
+	if op.LMSID != "" {
+		s += " lms:" + op.LMSID
+	}
+	return s
+}
+
 func who(pr reconcile.Problem) string {
 	if pr.Login != "" {
 		return pr.Login + " (okta:" + pr.OktaID + ")"
@@ -101,6 +124,9 @@ func SummaryLine(p reconcile.Plan) string {
 	line := fmt.Sprintf("Plan: %d to link, %d to create, %d to update, %d to reactivate, %d to archive.",
 		n[reconcile.ActionLink], n[reconcile.ActionCreate], n[reconcile.ActionUpdate],
 		n[reconcile.ActionReactivate], n[reconcile.ActionArchive])
+	if len(p.Held) > 0 {
+		line += fmt.Sprintf(" %d held.", len(p.Held))
+	}
 	if len(p.Problems) > 0 {
 		line += fmt.Sprintf(" %d %s.", len(p.Problems), plural(len(p.Problems), "problem", "problems"))
 	}
@@ -119,6 +145,8 @@ type jsonReport struct {
 	FormatVersion int             `json:"format_version"`
 	Summary       map[string]int  `json:"summary"`
 	Operations    []jsonOperation `json:"operations"`
+	Held          []jsonOperation `json:"held"`
+	Guards        []string        `json:"guards"`
 	Problems      []jsonProblem   `json:"problems"`
 }
 
@@ -131,6 +159,7 @@ type jsonOperation struct {
 	Restore bool         `json:"restore,omitempty"`
 	Reason  string       `json:"reason"`
 	Changes []jsonChange `json:"changes"`
+	HeldBy  string       `json:"held_by,omitempty"`
 }
 
 type jsonChange struct {
@@ -148,29 +177,51 @@ type jsonProblem struct {
 	SkipUser bool   `json:"skip_user"`
 }
 
-// JSON writes the machine-readable report.
+// JSON writes the machine-readable report. Within a FormatVersion its names
+// are stable, and every array is present, empty rather than null:
+//
+//	format_version  1
+//	summary         link, create, update, reactivate, archive: planned ops of
+//	                each action; held: ops held back; problems
+//	operations      the ops to apply, in order, each with
+//	                  action, okta_id, lms_id (absent on a create), email, name,
+//	                  restore (true on a link that restores an archived account),
+//	                  reason, changes: [{field, before, after}]
+//	held            ops a safety guard kept back: the same object plus held_by,
+//	                the guard's config key (e.g. "safety.max_archives")
+//	guards          one sentence per guard that held ops back
+//	problems        okta_id, login, field, value, message, skip_user
+//
+// A custom field's change is named "custom:<name>".
 func JSON(w io.Writer, p reconcile.Plan) error {
 	r := jsonReport{FormatVersion: FormatVersion, Summary: map[string]int{},
-		Operations: []jsonOperation{}, Problems: []jsonProblem{}}
+		Operations: jsonOps(p.Ops), Held: jsonOps(p.Held), Guards: append([]string{}, p.Guards...),
+		Problems: []jsonProblem{}}
 	for _, a := range reconcile.Actions {
 		r.Summary[string(a)] = 0
 	}
 	for a, n := range p.Count() {
 		r.Summary[string(a)] = n
 	}
+	r.Summary["held"] = len(p.Held)
 	r.Summary["problems"] = len(p.Problems)
-	for _, op := range p.Ops {
-		jo := jsonOperation{Action: string(op.Action), OktaID: op.OktaID, LMSID: op.LMSID, Email: op.Email,
-			Name: op.Name, Restore: op.Restore, Reason: op.Reason, Changes: []jsonChange{}}
-		for _, c := range op.Changes {
-			jo.Changes = append(jo.Changes, jsonChange(c))
-		}
-		r.Operations = append(r.Operations, jo)
-	}
 	for _, pr := range p.Problems {
 		r.Problems = append(r.Problems, jsonProblem(pr))
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
+}
+
+func jsonOps(ops []reconcile.Op) []jsonOperation {
+	out := []jsonOperation{}
+	for _, op := range ops {
+		jo := jsonOperation{Action: string(op.Action), OktaID: op.OktaID, LMSID: op.LMSID, Email: op.Email,
+			Name: op.Name, Restore: op.Restore, Reason: op.Reason, Changes: []jsonChange{}, HeldBy: op.HeldBy}
+		for _, c := range op.Changes {
+			jo.Changes = append(jo.Changes, jsonChange(c))
+		}
+		out = append(out, jo)
+	}
+	return out
 }

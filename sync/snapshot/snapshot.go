@@ -27,14 +27,18 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// Store is the SQLite snapshot. It is safe for use by one process at a time;
-// the run lock keeps it so.
+// Store is the SQLite snapshot. Many processes may read it; the run lock
+// keeps writers to one at a time.
 type Store struct {
-	db  *sqlx.DB
-	now func() time.Time
+	db       *sqlx.DB
+	now      func() time.Time
+	lockPath string
 }
 
-var _ oksync.Store = (*Store)(nil)
+var (
+	_ oksync.Store   = (*Store)(nil)
+	_ oksync.History = (*Store)(nil)
+)
 
 // Open opens (creating it if needed, mode 0600) the database at path and
 // brings its schema up to date. now is the clock every timestamp is read from.
@@ -60,7 +64,7 @@ func Open(ctx context.Context, path string, now func() time.Time) (*Store, error
 		return nil, fmt.Errorf("open the state database: %w", err)
 	}
 	db.SetMaxOpenConns(1) // one writer; SQLite serialises writes anyway
-	s := &Store{db: db, now: now}
+	s := &Store{db: db, now: now, lockPath: path + ".lock"}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -151,22 +155,41 @@ func (s *Store) UnfinishedCreates(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// StartRun records a run as running and returns its id.
+// SettleUnfinished marks ops of earlier runs still journaled as started as interrupted.
+func (s *Store) SettleUnfinished(ctx context.Context, runID int64) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE operations SET status = 'interrupted',
+		error = 'the process ended during the call; a later listing of the LMS accounted for it'
+		WHERE status = 'started' AND run_id < ?`, runID)
+	return err
+}
+
+// StartRun records a run as running and returns its id. The caller holds
+// the run lock, so a run still recorded as running belongs to a process
+// that died: it is marked interrupted.
 func (s *Store) StartRun(ctx context.Context, run oksync.Run) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `INSERT INTO runs (trigger, dry_run, full, started_at, status) VALUES (?, ?, ?, ?, ?)`,
-		run.Trigger, run.DryRun, run.Full, run.StartedAt.UTC().Format(time.RFC3339Nano), run.Status)
-	if err != nil {
-		return 0, err
-	}
-	return res.LastInsertId()
+	var id int64
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE runs SET status = ?, error = 'the process ended before the run did' WHERE status = ?`,
+			oksync.StatusInterrupted, oksync.StatusRunning); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO runs (trigger, dry_run, full, started_at, status) VALUES (?, ?, ?, ?, ?)`,
+			run.Trigger, run.DryRun, run.Full, run.StartedAt.UTC().Format(time.RFC3339Nano), oksync.StatusRunning)
+		if err != nil {
+			return err
+		}
+		id, err = res.LastInsertId()
+		return err
+	})
+	return id, err
 }
 
 // FinishRun records the outcome and counts of a run.
 func (s *Store) FinishRun(ctx context.Context, run oksync.Run) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE runs SET finished_at = ?, status = ?, planned = ?, applied = ?,
-		failed = ?, skipped = ?, problems = ?, error = ? WHERE id = ?`,
+		failed = ?, skipped = ?, held = ?, problems = ?, error = ? WHERE id = ?`,
 		run.FinishedAt.UTC().Format(time.RFC3339Nano), run.Status, run.Planned, run.Applied,
-		run.Failed, run.Skipped, run.Problems, run.Error, run.ID)
+		run.Failed, run.Skipped, run.Held, run.Problems, run.Error, run.ID)
 	return err
 }
 
@@ -218,72 +241,142 @@ func (s *Store) OpFailed(ctx context.Context, opID int64, reason string) error {
 	return err
 }
 
-// Runs returns the most recent runs, newest first.
-func (s *Store) Runs(ctx context.Context, limit int) ([]oksync.Run, error) {
-	var rows []struct {
-		ID         int64          `db:"id"`
-		Trigger    string         `db:"trigger"`
-		DryRun     bool           `db:"dry_run"`
-		Full       bool           `db:"full"`
-		StartedAt  string         `db:"started_at"`
-		FinishedAt sql.NullString `db:"finished_at"`
-		Status     string         `db:"status"`
-		Planned    int            `db:"planned"`
-		Applied    int            `db:"applied"`
-		Failed     int            `db:"failed"`
-		Skipped    int            `db:"skipped"`
-		Problems   int            `db:"problems"`
-		Error      string         `db:"error"`
+// runRow is a runs row as SQLite holds it.
+type runRow struct {
+	ID         int64          `db:"id"`
+	Trigger    string         `db:"trigger"`
+	DryRun     bool           `db:"dry_run"`
+	Full       bool           `db:"full"`
+	StartedAt  string         `db:"started_at"`
+	FinishedAt sql.NullString `db:"finished_at"`
+	Status     string         `db:"status"`
+	Planned    int            `db:"planned"`
+	Applied    int            `db:"applied"`
+	Failed     int            `db:"failed"`
+	Skipped    int            `db:"skipped"`
+	Held       int            `db:"held"`
+	Problems   int            `db:"problems"`
+	Error      string         `db:"error"`
+}
+
+func (r runRow) run() oksync.Run {
+	run := oksync.Run{ID: r.ID, Trigger: r.Trigger, DryRun: r.DryRun, Full: r.Full, Status: r.Status,
+		Planned: r.Planned, Applied: r.Applied, Failed: r.Failed, Skipped: r.Skipped, Held: r.Held,
+		Problems: r.Problems, Error: r.Error}
+	run.StartedAt = parseStamp(r.StartedAt)
+	if r.FinishedAt.Valid {
+		run.FinishedAt = parseStamp(r.FinishedAt.String)
 	}
-	if err := s.db.SelectContext(ctx, &rows, `SELECT * FROM runs ORDER BY id DESC LIMIT ?`, limit); err != nil {
+	return run
+}
+
+func parseStamp(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}
+
+func (s *Store) selectRuns(ctx context.Context, query string, args ...any) ([]oksync.Run, error) {
+	var rows []runRow
+	if err := s.db.SelectContext(ctx, &rows, query, args...); err != nil {
 		return nil, fmt.Errorf("read the runs: %w", err)
 	}
-	runs := make([]oksync.Run, 0, len(rows))
-	for _, r := range rows {
-		run := oksync.Run{ID: r.ID, Trigger: r.Trigger, DryRun: r.DryRun, Full: r.Full, Status: r.Status,
-			Planned: r.Planned, Applied: r.Applied, Failed: r.Failed, Skipped: r.Skipped, Problems: r.Problems, Error: r.Error}
-		run.StartedAt, _ = time.Parse(time.RFC3339Nano, r.StartedAt)
-		if r.FinishedAt.Valid {
-			run.FinishedAt, _ = time.Parse(time.RFC3339Nano, r.FinishedAt.String)
-		}
-		runs = append(runs, run)
+	runs := make([]oksync.Run, len(rows))
+	for i, r := range rows {
+		runs[i] = r.run()
 	}
 	return runs, nil
 }
 
-// JournalEntry is one op of the journal.
-type JournalEntry struct {
-	ID      int64              `db:"id"`
-	RunID   int64              `db:"run_id"`
-	Seq     int                `db:"seq"`
-	Action  string             `db:"action"`
-	OktaID  string             `db:"okta_id"`
-	LMSID   string             `db:"lms_id"`
-	Email   string             `db:"email"`
-	Changes []reconcile.Change `db:"-"`
-	Reason  string             `db:"reason"`
-	Status  string             `db:"status"`
-	Error   string             `db:"error"`
+// Runs returns the most recent runs, newest first.
+func (s *Store) Runs(ctx context.Context, limit int) ([]oksync.Run, error) {
+	return s.selectRuns(ctx, `SELECT * FROM runs ORDER BY id DESC LIMIT ?`, limit)
 }
 
-// Journal returns the ops of one run, in the order they were sent.
-func (s *Store) Journal(ctx context.Context, runID int64) ([]JournalEntry, error) {
-	var rows []struct {
-		JournalEntry
-		ChangesJSON string         `db:"changes"`
-		StartedAt   string         `db:"started_at"`
-		FinishedAt  sql.NullString `db:"finished_at"`
+// Run returns one run.
+func (s *Store) Run(ctx context.Context, id int64) (oksync.Run, error) {
+	runs, err := s.selectRuns(ctx, `SELECT * FROM runs WHERE id = ?`, id)
+	if err != nil {
+		return oksync.Run{}, err
 	}
-	if err := s.db.SelectContext(ctx, &rows, `SELECT * FROM operations WHERE run_id = ? ORDER BY seq`, runID); err != nil {
-		return nil, fmt.Errorf("read the journal of run %d: %w", runID, err)
+	if len(runs) == 0 {
+		return oksync.Run{}, fmt.Errorf("run %d: %w", id, oksync.ErrNoRun)
 	}
-	out := make([]JournalEntry, 0, len(rows))
+	return runs[0], nil
+}
+
+// RunningRun is the run recorded as running, if any.
+func (s *Store) RunningRun(ctx context.Context) (oksync.Run, bool, error) {
+	runs, err := s.selectRuns(ctx, `SELECT * FROM runs WHERE status = ? ORDER BY id DESC LIMIT 1`, oksync.StatusRunning)
+	if err != nil || len(runs) == 0 {
+		return oksync.Run{}, false, err
+	}
+	return runs[0], true, nil
+}
+
+// LastFinished is the newest finished, applying run of the trigger.
+func (s *Store) LastFinished(ctx context.Context, trigger string) (oksync.Run, bool, error) {
+	runs, err := s.selectRuns(ctx, `SELECT * FROM runs WHERE trigger = ? AND dry_run = 0 AND finished_at IS NOT NULL
+		ORDER BY id DESC LIMIT 1`, trigger)
+	if err != nil || len(runs) == 0 {
+		return oksync.Run{}, false, err
+	}
+	return runs[0], true, nil
+}
+
+// UserCount is the number of people in the snapshot.
+func (s *Store) UserCount(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM users`)
+	return n, err
+}
+
+// journalRow is an operations row as SQLite holds it.
+type journalRow struct {
+	ID         int64          `db:"id"`
+	RunID      int64          `db:"run_id"`
+	Seq        int            `db:"seq"`
+	Action     string         `db:"action"`
+	OktaID     string         `db:"okta_id"`
+	LMSID      string         `db:"lms_id"`
+	Email      string         `db:"email"`
+	Changes    string         `db:"changes"`
+	Reason     string         `db:"reason"`
+	Status     string         `db:"status"`
+	Error      string         `db:"error"`
+	StartedAt  string         `db:"started_at"`
+	FinishedAt sql.NullString `db:"finished_at"`
+}
+
+func (s *Store) selectJournal(ctx context.Context, query string, args ...any) ([]oksync.JournalEntry, error) {
+	var rows []journalRow
+	if err := s.db.SelectContext(ctx, &rows, query, args...); err != nil {
+		return nil, fmt.Errorf("read the journal: %w", err)
+	}
+	out := make([]oksync.JournalEntry, 0, len(rows))
 	for _, r := range rows {
-		e := r.JournalEntry
-		if err := json.Unmarshal([]byte(r.ChangesJSON), &e.Changes); err != nil {
+		e := oksync.JournalEntry{ID: r.ID, RunID: r.RunID, Seq: r.Seq, Action: r.Action, OktaID: r.OktaID,
+			LMSID: r.LMSID, Email: r.Email, Reason: r.Reason, Status: r.Status, Error: r.Error,
+			StartedAt: parseStamp(r.StartedAt)}
+		if r.FinishedAt.Valid {
+			e.FinishedAt = parseStamp(r.FinishedAt.String)
+		}
+		if err := json.Unmarshal([]byte(r.Changes), &e.Changes); err != nil {
 			return nil, fmt.Errorf("decode the changes of op %d: %w", r.ID, err)
 		}
 		out = append(out, e)
 	}
 	return out, nil
+}
+
+// Journal returns the ops of one run, in the order they were sent.
+func (s *Store) Journal(ctx context.Context, runID int64) ([]oksync.JournalEntry, error) {
+	return s.selectJournal(ctx, `SELECT * FROM operations WHERE run_id = ? ORDER BY seq`, runID)
+}
+
+// UserJournal returns every op concerning one person, by email (in any
+// letter case, as it was at the time) or Okta id, newest first.
+func (s *Store) UserJournal(ctx context.Context, who string, limit int) ([]oksync.JournalEntry, error) {
+	return s.selectJournal(ctx, `SELECT * FROM operations WHERE okta_id = ? OR email = ? OR okta_id IN
+		(SELECT okta_id FROM users WHERE email = ?) ORDER BY id DESC LIMIT ?`,
+		who, strings.ToLower(who), strings.ToLower(who), limit)
 }

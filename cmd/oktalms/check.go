@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/spf13/cobra"
+
+	"github.com/oktalms/oktalms/lms"
+	"github.com/oktalms/oktalms/oktaclient"
+)
+
+func newCheckCommand(getenv func(string) string, stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "check",
+		Short: "Validate the config and probe Okta and the LMS, read-only, with a fix for each failure",
+		Long: `Validate the configuration, then probe both sides without changing anything:
+the Okta URL answers and the credentials are accepted, every scope group
+exists and can be read (with its member count), the LMS key is accepted,
+every mapped custom field exists in the LMS, and the state directory is
+writable. Each failure comes with a concrete fix. Exits 1 if any fails.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfigFlag(cmd, getenv)
+			if err != nil {
+				fmt.Fprintf(stdout, "✗ configuration: %v\n", err)
+				return &exitError{code: exitFailed}
+			}
+			fmt.Fprintln(stdout, "✓ configuration is valid")
+			if failed := runChecks(cmd.Context(), cfg, stdout); failed > 0 {
+				fmt.Fprintf(stdout, "\n%d check(s) failed.\n", failed)
+				return &exitError{code: exitFailed}
+			}
+			fmt.Fprintln(stdout, "\nAll checks passed.")
+			return nil
+		},
+	}
+}
+
+// checklist prints one line per check and counts the failures.
+type checklist struct {
+	w      io.Writer
+	failed int
+}
+
+func (c *checklist) pass(format string, args ...any) { fmt.Fprintf(c.w, "✓ "+format+"\n", args...) }
+
+func (c *checklist) fail(what string, err error, fix string) {
+	c.failed++
+	fmt.Fprintf(c.w, "✗ %s: %v\n    fix: %s\n", what, err, fix)
+}
+
+// runChecks probes everything a run needs, read-only, and returns how many
+// checks failed. The daemon runs it at start, the check command prints it.
+func runChecks(ctx context.Context, cfg Config, w io.Writer) int {
+	c := &checklist{w: w}
+	checkStateDir(c, cfg.State.Path)
+	checkOkta(ctx, c, cfg)
+	checkLMS(ctx, c, cfg)
+	return c.failed
+}
+
+func checkStateDir(c *checklist, path string) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		c.fail("state.path", err, "create "+dir+" for the user oktalms runs as, or set state.path elsewhere")
+		return
+	}
+	probe, err := os.CreateTemp(dir, ".oktalms-check-*")
+	if err != nil {
+		c.fail("state.path", err, "make "+dir+" writable by the user oktalms runs as")
+		return
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+	c.pass("state directory %s is writable", dir)
+}
+
+func checkOkta(ctx context.Context, c *checklist, cfg Config) {
+	oktaCfg, err := cfg.oktaClientConfig("oktalms/" + version + " check")
+	if err == nil {
+		var client *oktaclient.Client
+		if client, err = oktaclient.New(ctx, oktaCfg); err == nil {
+			checkScope(ctx, c, cfg, client)
+			return
+		}
+	}
+	c.fail("Okta client", err, "correct the okta section of the config")
+}
+
+func checkScope(ctx context.Context, c *checklist, cfg Config, client *oktaclient.Client) {
+	for _, g := range client.CheckScope(ctx) {
+		switch {
+		case g.Err == nil:
+			c.pass("Okta group %q (%s): %d members readable", g.Name, g.ID, g.Members)
+		case unreachable(g.Err):
+			c.fail("Okta at "+cfg.Okta.OrgURL, g.Err, "check okta.org_url, DNS, and that this machine may reach it (proxy, firewall)")
+			return
+		case oktaclient.Unauthorized(g.Err):
+			c.fail("Okta credentials", g.Err, "create a new API token (Security → API → Tokens) as a read-only admin and set OKTALMS_OKTA_TOKEN; for okta.auth oauth, check the client id, key and the granted scopes okta.users.read okta.groups.read")
+			return
+		default:
+			c.fail(fmt.Sprintf("Okta group %q", g.Ref), g.Err, "check the name in Okta (Directory → Groups) or give the group id (00g…) in okta.groups")
+		}
+	}
+}
+
+func checkLMS(ctx context.Context, c *checklist, cfg Config) {
+	client, err := lms.NewLessonly(cfg.lessonlyConfig("oktalms/" + version + " check"))
+	if err != nil {
+		c.fail("LMS client", err, "correct the lms section of the config")
+		return
+	}
+	if err := client.CheckAccess(ctx); err != nil {
+		switch {
+		case unreachable(err):
+			c.fail("Lessonly at "+cfg.LMS.URL, err, "check lms.url and that this machine may reach it (proxy, firewall)")
+		case lms.Unauthorized(err):
+			c.fail("Lessonly API key", err, "check lms.subdomain and OKTALMS_LMS_API_KEY; Lessonly support issues API keys")
+		default:
+			c.fail("Lessonly API", err, "see the message; retry later if Lessonly is rate limiting")
+		}
+		return
+	}
+	c.pass("Lessonly key accepted (%s, subdomain %s)", cfg.LMS.URL, cfg.LMS.Subdomain)
+	_, custom := cfg.mapping().FieldNames()
+	if len(custom) == 0 {
+		return
+	}
+	missing, err := client.MissingCustomFields(ctx, custom)
+	if err != nil {
+		c.fail("Lessonly custom fields", err, "retry later")
+		return
+	}
+	for _, name := range custom {
+		if slices.Contains(missing, name) {
+			c.fail(fmt.Sprintf("Lessonly custom field %q", name), errors.New("no account carries it"),
+				"copy the exact name from Lessonly into mapping.custom_fields (a name that does not exist would create a new field), or give its id in lms.custom_field_ids")
+			continue
+		}
+		c.pass("Lessonly custom field %q found", name)
+	}
+}
+
+// unreachable reports whether err is the network failing, not the API answering.
+func unreachable(err error) bool {
+	var opErr *net.OpError
+	var dnsErr *net.DNSError
+	return errors.As(err, &opErr) || errors.As(err, &dnsErr)
+}
