@@ -43,3 +43,10 @@ func Unauthorized(err error) bool {
 	var oktaErr *okta.Error
 	return errors.As(err, &oktaErr) && oktaErr.ErrorCode == "E0000011"
 }
+
+// Transient reports whether err may pass by itself: Okta overloaded (5xx)
+// or rate limiting past the retries.
+func Transient(err error) bool {
+	var oktaErr *okta.Error
+	return errors.As(err, &oktaErr) && (oktaErr.ErrorCode == "E0000009" || oktaErr.ErrorCode == "E0000047")
+}

@@ -57,6 +57,22 @@ func (e *BusyError) Error() string {
 // lockPoll is how often a waiting run retries the lock.
 const lockPoll = 250 * time.Millisecond
 
+// runningRun reads the run of the lock's holder. A holder that has just
+// taken the lock records its run a moment later: it is given two seconds.
+func (r *Runner) runningRun(ctx context.Context) Run {
+	for range 8 {
+		if running, ok, err := r.Store.RunningRun(ctx); err != nil || ok {
+			return running
+		}
+		select {
+		case <-ctx.Done():
+			return Run{}
+		case <-time.After(lockPoll):
+		}
+	}
+	return Run{}
+}
+
 // lock takes the run lock, waiting up to wait for a run in progress.
 func (r *Runner) lock(ctx context.Context, wait time.Duration) (func() error, error) {
 	deadline := time.Now().Add(wait)
@@ -66,8 +82,7 @@ func (r *Runner) lock(ctx context.Context, wait time.Duration) (func() error, er
 			return release, err
 		}
 		if time.Now().Add(lockPoll).After(deadline) {
-			running, _, _ := r.Store.RunningRun(ctx)
-			return nil, &BusyError{Running: running}
+			return nil, &BusyError{Running: r.runningRun(ctx)}
 		}
 		select {
 		case <-ctx.Done():

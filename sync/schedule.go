@@ -51,14 +51,22 @@ func NextRun(schedules []cron.Schedule, t time.Time) time.Time {
 	return next
 }
 
-// latestSlot is the newest slot of any schedule at or before now, looking
-// back at most a week and a day (cron has no "previous").
+// latestSlot is the newest slot of any schedule at or before now, or zero
+// when none fell in the past year. Cron has no "previous": slots are walked
+// forward from ever earlier starts, so a frequent schedule costs few steps.
 func latestSlot(schedules []cron.Schedule, now time.Time) time.Time {
 	var latest time.Time
 	for _, s := range schedules {
-		for t := s.Next(now.Add(-8 * 24 * time.Hour)); !t.After(now); t = s.Next(t) {
-			if t.After(latest) {
-				latest = t
+		for _, back := range []time.Duration{24 * time.Hour, 8 * 24 * time.Hour, 32 * 24 * time.Hour, 366 * 24 * time.Hour} {
+			found := false
+			for t := s.Next(now.Add(-back)); !t.After(now); t = s.Next(t) {
+				found = true
+				if t.After(latest) {
+					latest = t
+				}
+			}
+			if found {
+				break
 			}
 		}
 	}

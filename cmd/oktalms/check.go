@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -33,7 +34,7 @@ writable. Each failure comes with a concrete fix. Exits 1 if any fails.`,
 				return &exitError{code: exitFailed}
 			}
 			fmt.Fprintln(stdout, "✓ configuration is valid")
-			if failed := runChecks(cmd.Context(), cfg, stdout); failed > 0 {
+			if failed, _ := runChecks(cmd.Context(), cfg, stdout); failed > 0 {
 				fmt.Fprintf(stdout, "\n%d check(s) failed.\n", failed)
 				return &exitError{code: exitFailed}
 			}
@@ -43,27 +44,36 @@ writable. Each failure comes with a concrete fix. Exits 1 if any fails.`,
 	}
 }
 
-// checklist prints one line per check and counts the failures.
+// checklist prints one line per check and counts the failures: all of
+// them, and those a wait would not mend (a refused credential, a wrong
+// name), which keep the daemon from starting.
 type checklist struct {
-	w      io.Writer
-	failed int
+	w         io.Writer
+	failed    int
+	permanent int
 }
 
 func (c *checklist) pass(format string, args ...any) { fmt.Fprintf(c.w, "✓ "+format+"\n", args...) }
 
 func (c *checklist) fail(what string, err error, fix string) {
 	c.failed++
+	if !unreachable(err) && !oktaclient.Transient(err) && !lms.Transient(err) {
+		c.permanent++
+	}
 	fmt.Fprintf(c.w, "✗ %s: %v\n    fix: %s\n", what, err, fix)
 }
 
-// runChecks probes everything a run needs, read-only, and returns how many
-// checks failed. The daemon runs it at start, the check command prints it.
-func runChecks(ctx context.Context, cfg Config, w io.Writer) int {
+func (c *checklist) warn(what, note string) { fmt.Fprintf(c.w, "⚠ %s: %s\n", what, note) }
+
+// runChecks probes everything a run needs, read-only. The check command
+// prints it; the daemon runs it at start and refuses to start on a
+// permanent failure, but starts through an outage, which its runs will report.
+func runChecks(ctx context.Context, cfg Config, w io.Writer) (failed, permanent int) {
 	c := &checklist{w: w}
 	checkStateDir(c, cfg.State.Path)
 	checkOkta(ctx, c, cfg)
 	checkLMS(ctx, c, cfg)
-	return c.failed
+	return c.failed, c.permanent
 }
 
 func checkStateDir(c *checklist, path string) {
@@ -133,18 +143,24 @@ func checkLMS(ctx context.Context, c *checklist, cfg Config) {
 	if len(custom) == 0 {
 		return
 	}
-	missing, err := client.MissingCustomFields(ctx, custom)
+	missing, known, err := client.MissingCustomFields(ctx, custom)
 	if err != nil {
 		c.fail("Lessonly custom fields", err, "retry later")
 		return
 	}
 	for _, name := range custom {
-		if slices.Contains(missing, name) {
+		switch {
+		case !slices.Contains(missing, name):
+			c.pass("Lessonly custom field %q found", name)
+		case len(known) == 0:
+			// Lessonly lists no field definitions: with no account carrying
+			// any custom data, a name cannot be verified either way.
+			c.warn(fmt.Sprintf("Lessonly custom field %q", name),
+				"cannot be verified: no account carries custom field data yet; give its id in lms.custom_field_ids to be sure")
+		default:
 			c.fail(fmt.Sprintf("Lessonly custom field %q", name), errors.New("no account carries it"),
-				"copy the exact name from Lessonly into mapping.custom_fields (a name that does not exist would create a new field), or give its id in lms.custom_field_ids")
-			continue
+				fmt.Sprintf("copy the exact name from Lessonly into mapping.custom_fields (known: %s); a name that does not exist would create a new field", strings.Join(known, ", ")))
 		}
-		c.pass("Lessonly custom field %q found", name)
 	}
 }
 

@@ -70,6 +70,7 @@ func newSyncCommand(getenv func(string) string, stdout, stderr io.Writer) *cobra
 		dryRun bool
 		full   bool
 		format string
+		wait   time.Duration
 	}
 	cmd := &cobra.Command{
 		Use:   "sync",
@@ -80,6 +81,9 @@ oktalms pulls every member of the configured Okta groups, plans against the
 snapshot of what it last applied and applies the plan op by op, journaling
 each one. With --dry-run it prints the plan and changes nothing: not the
 LMS, not the snapshot.
+
+Only one sync runs at a time on a state database, whoever started it: a
+second one exits 1 naming the run in progress, or waits with --wait.
 
 Exit codes: 0 done; 1 error (nothing or not everything applied: see the
 message); 4 finished, but some people were held back by a problem in their
@@ -96,7 +100,7 @@ Okta record or an op the LMS refused (listed in the output).`,
 			if err != nil {
 				return err
 			}
-			runOpts := oksync.RunOptions{Trigger: oksync.TriggerCLI, DryRun: opts.dryRun, Full: opts.full}
+			runOpts := oksync.RunOptions{Trigger: oksync.TriggerCLI, DryRun: opts.dryRun, Full: opts.full, Wait: opts.wait}
 			res, runErr := syncOnce(cmd.Context(), cfg, runOpts, stderr)
 			if runErr == nil || planned(res) {
 				if err := report.Write(stdout, opts.format, res.Plan); err != nil {
@@ -112,6 +116,7 @@ Okta record or an op the LMS refused (listed in the output).`,
 	cmd.Flags().BoolVar(&opts.dryRun, "dry-run", false, "print the plan and change nothing")
 	cmd.Flags().BoolVar(&opts.full, "full", false, "list the LMS too, to link and correct accounts changed by hand")
 	cmd.Flags().StringVar(&opts.format, "format", "text", "report format: "+strings.Join(report.Formats, ", "))
+	cmd.Flags().DurationVar(&opts.wait, "wait", 0, "when another sync is running, wait this long for it (e.g. 10m) instead of exiting 1")
 	return cmd
 }
 

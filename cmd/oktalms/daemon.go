@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -37,15 +38,18 @@ finish its current operation and record it (at most
 schedule.shutdown_timeout), and exits 0. A second signal exits at once.
 
 The configuration is validated at start and both APIs are probed, as
-'oktalms check' does: a daemon that cannot work refuses to start.`,
+'oktalms check' does: a daemon that cannot work (credentials refused, a
+group or custom field that does not exist) refuses to start; an outage of
+either API does not keep it from starting, and its runs report it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := loadConfigFlag(cmd, getenv)
 			if err != nil {
 				return err
 			}
-			if failed := runChecks(cmd.Context(), cfg, io.Discard); failed > 0 {
-				return fmt.Errorf("%d start-up checks failed; run 'oktalms check' for the details and fixes", failed)
+			var checks bytes.Buffer
+			if _, permanent := runChecks(cmd.Context(), cfg, &checks); permanent > 0 {
+				return fmt.Errorf("start-up checks failed, so the daemon does not start:\n%s", checks.String())
 			}
 			return serve(cmd, cfg, stderr)
 		},

@@ -67,6 +67,15 @@ log:
 	return w
 }
 
+func (w *world) configText() string {
+	w.t.Helper()
+	raw, err := os.ReadFile(w.config)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return string(raw)
+}
+
 func (w *world) writeConfig(body string) {
 	w.t.Helper()
 	if err := os.WriteFile(w.config, []byte(body), 0o600); err != nil {

@@ -92,18 +92,17 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("migration %s: name must start with its version number", name)
 		}
-		var done int
-		if err := s.db.GetContext(ctx, &done, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, version); err != nil {
-			return fmt.Errorf("read the schema version: %w", err)
-		}
-		if done > 0 {
-			continue
-		}
 		body, err := migrations.ReadFile(name)
 		if err != nil {
 			return err
 		}
+		// The version is read inside the (immediate) transaction: two
+		// processes starting together must not both apply it.
 		err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+			var done int
+			if err := tx.GetContext(ctx, &done, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, version); err != nil || done > 0 {
+				return err
+			}
 			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 				return err
 			}
