@@ -585,3 +585,24 @@ func TestOAuthServiceAppEndToEnd(t *testing.T) {
 		t.Errorf("token grants = %+v, want one successful", grants)
 	}
 }
+
+func TestSyncNowAnswers409WhileARunIsInProgress(t *testing.T) {
+	w := newWorld(t)
+	d := startDaemon(t, w, "")
+	d.waitFor("the catch-up run", func() bool { return finished(d.runs()) == 1 })
+	for i := 0; i < 3; i++ {
+		w.person(fmt.Sprintf("Q%d", i), "Busy")
+	}
+	w.lessonly.SetLatency(300 * time.Millisecond)
+	busy := w.subprocess("sync")
+	if err := busy.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Wait()
+	waitUntil(t, "the CLI sync to reach the LMS", func() bool { return len(w.lessonly.Mutations()) > 0 })
+
+	var answer map[string]string
+	if code := d.call("POST", "/v1/sync", &answer); code != 409 || !strings.Contains(answer["error"], "by cli") {
+		t.Errorf("POST /v1/sync during a CLI sync: %d %v, want 409 naming the run", code, answer)
+	}
+}
