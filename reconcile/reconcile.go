@@ -152,6 +152,9 @@ func (p Plan) Empty() bool { return len(p.Ops) == 0 }
 type Options struct {
 	Fields       []string
 	CustomFields []string
+	// CreateOnly are change keys (a field, "custom:<name>") set when an
+	// account is created and never updated: an admin may change them by hand.
+	CreateOnly []string
 }
 
 // Diff computes the plan that brings the LMS from recorded (what oktalms last
@@ -341,14 +344,14 @@ func (d *differ) match(want User) (acct User, rule string, ok bool) {
 }
 
 func (d *differ) planCreate(want User, reason string) {
-	after := d.keepSkipped(want, User{})
+	after := d.keepSkipped(want, User{}, true)
 	after.LMSID = ""
 	d.add(Op{Action: ActionCreate, OktaID: want.OktaID, Email: after.Email, Name: after.Name,
 		Changes: d.changes(User{}, after), Record: after, Reason: reason})
 }
 
 func (d *differ) planLink(want, acct User, rule string) {
-	after := d.keepSkipped(want, acct)
+	after := d.keepSkipped(want, acct, false)
 	after.LMSID = acct.LMSID
 	after.Role = acct.Role // linking adopts the account as it is; its role was set by hand
 	changes := d.changes(acct, after)
@@ -365,7 +368,7 @@ func (d *differ) planLink(want, acct User, rule string) {
 }
 
 func (d *differ) planKnown(want, before User) {
-	after := d.keepSkipped(want, before)
+	after := d.keepSkipped(want, before, false)
 	after.LMSID = before.LMSID
 	after.Role = before.Role // the role is set at creation; an admin may raise it by hand
 	op := Op{OktaID: want.OktaID, LMSID: before.LMSID, Email: after.Email, Name: after.Name, Record: after}
@@ -389,17 +392,25 @@ func (d *differ) planKnown(want, before User) {
 	d.add(op)
 }
 
-// keepSkipped returns want with every field held back by a problem set to
-// its value in before, so that a bad value changes nothing.
-func (d *differ) keepSkipped(want, before User) User {
+// keepSkipped returns want with every field held back by a problem — and,
+// unless creating, every create-only field — set to its value in before, so
+// that a bad value, or a value an admin owns, changes nothing.
+func (d *differ) keepSkipped(want, before User, creating bool) User {
 	held := d.skipped[want.OktaID]
-	if len(held) == 0 {
+	if len(held) == 0 && (creating || len(d.opts.CreateOnly) == 0) {
 		return want
+	}
+	keys := make([]string, 0, len(held)+len(d.opts.CreateOnly))
+	for key := range held {
+		keys = append(keys, key)
+	}
+	if !creating {
+		keys = append(keys, d.opts.CreateOnly...)
 	}
 	out := want
 	out.Fields = cloneMap(want.Fields)
 	out.Custom = cloneMap(want.Custom)
-	for key := range held {
+	for _, key := range keys {
 		if name, ok := strings.CutPrefix(key, CustomPrefix); ok {
 			setOrDelete(out.Custom, name, before.Custom[name])
 			continue

@@ -42,7 +42,7 @@ type WebhookFailed struct {
 
 // RunFinished posts the summary when the run calls for it.
 func (w *Webhook) RunFinished(ctx context.Context, run Run, res Result) {
-	attention := run.Status != StatusOK || run.Held > 0
+	attention := run.Status != StatusOK
 	if run.DryRun || (!attention && !w.Always) {
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/oktalms/oktalms/reconcile"
@@ -16,6 +17,7 @@ type Runner struct {
 	Target  Target
 	Store   Store
 	Options reconcile.Options
+	Safety  reconcile.Safety
 	Logger  *slog.Logger
 	Now     func() time.Time
 	// Observers hear of every finished run: metrics, notifications.
@@ -34,6 +36,8 @@ type RunOptions struct {
 	// Full lists the LMS even when the snapshot would do, so that accounts
 	// made or changed by hand are linked and corrected.
 	Full bool
+	// Force releases the safety brakes for this run.
+	Force bool
 	// Wait is how long to wait for a run in progress to end; 0 fails at once.
 	Wait time.Duration
 	// Stop, when closed, ends the run after the op in flight: a shutdown
@@ -119,6 +123,29 @@ func (r Result) Incomplete() bool {
 // (dry run) or apply op by op. An error means the run could not plan or
 // could not record what it did; per-person failures are in the Result.
 func (r *Runner) RunOnce(ctx context.Context, opts RunOptions) (Result, error) {
+	return r.do(ctx, opts, func(ctx context.Context, log *slog.Logger, runID int64) (Result, error) {
+		return r.run(ctx, log, runID, opts)
+	})
+}
+
+// ApplyPlan applies a plan made earlier, exactly: no pull, no diff, nothing
+// re-planned. verify runs under the run lock, before any op, and refuses a
+// plan the world has moved on from (its error stops the run).
+func (r *Runner) ApplyPlan(ctx context.Context, plan reconcile.Plan, opts RunOptions, verify func(context.Context) error) (Result, error) {
+	return r.do(ctx, opts, func(ctx context.Context, log *slog.Logger, runID int64) (Result, error) {
+		if err := verify(ctx); err != nil {
+			return Result{}, err
+		}
+		misses, err := r.Store.Misses(ctx)
+		if err != nil {
+			return Result{}, err
+		}
+		return r.execute(ctx, log, runID, Result{Plan: plan}, misses, opts)
+	})
+}
+
+// do wraps a run: the lock, the run's record, its log lines, its observers.
+func (r *Runner) do(ctx context.Context, opts RunOptions, body func(context.Context, *slog.Logger, int64) (Result, error)) (Result, error) {
 	release, err := r.lock(ctx, opts.Wait)
 	if err != nil {
 		return Result{}, err
@@ -134,7 +161,7 @@ func (r *Runner) RunOnce(ctx context.Context, opts RunOptions) (Result, error) {
 	log := r.Logger.With("run_id", id)
 	log.Info("run started", "trigger", opts.Trigger, "mode", mode(opts.DryRun), "full", opts.Full)
 
-	res, runErr := r.run(ctx, log, id, opts)
+	res, runErr := body(ctx, log, id)
 	res.RunID = id
 
 	run.FinishedAt = r.Now().UTC()
@@ -144,6 +171,8 @@ func (r *Runner) RunOnce(ctx context.Context, opts RunOptions) (Result, error) {
 	switch {
 	case runErr != nil:
 		run.Status, run.Error = StatusFailed, runErr.Error()
+	case res.Plan.Blocked():
+		run.Status, run.Error = StatusBlocked, strings.Join(res.Plan.Guards, "; ")
 	case res.Incomplete():
 		run.Status = StatusPartial
 	default:
@@ -186,13 +215,34 @@ func (r *Runner) run(ctx context.Context, log *slog.Logger, runID int64, opts Ru
 		}
 	}
 
-	plan := reconcile.Diff(desired, recorded, live, r.Options)
+	misses, err := r.Store.Misses(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	safety := r.Safety
+	safety.Force = opts.Force
+	plan := reconcile.Guard(reconcile.Diff(desired, recorded, live, r.Options), desired, recorded, misses, safety)
 	for _, p := range plan.Problems {
 		log.Warn("person held back", "okta_id", p.OktaID, "field", p.Field, "problem", p.Message)
 	}
-	res := Result{Plan: plan}
+	for _, g := range plan.Guards {
+		log.Warn("safety guard", "guard", g)
+	}
+	return r.execute(ctx, log, runID, Result{Plan: plan}, misses, opts)
+}
+
+// execute applies a plan, unless dry: first the miss counts of the people it
+// keeps pending, then its ops.
+func (r *Runner) execute(ctx context.Context, log *slog.Logger, runID int64, res Result, misses map[string]int, opts RunOptions) (Result, error) {
 	if opts.DryRun {
 		return res, nil
+	}
+	next := make(map[string]int)
+	for _, id := range res.Plan.MissedArchives() {
+		next[id] = misses[id] + 1
+	}
+	if err := r.Store.SetMisses(ctx, next); err != nil {
+		return res, fmt.Errorf("record the misses: %w", err)
 	}
 	return r.apply(ctx, log, runID, res, opts.Stop)
 }

@@ -52,6 +52,11 @@ type Store interface {
 	// SettleUnfinished marks the ops of earlier runs that never recorded an
 	// outcome as interrupted, once a listing of the LMS has accounted for them.
 	SettleUnfinished(ctx context.Context, runID int64) error
+	// Misses returns, by Okta id, the runs in a row each person was out of
+	// scope without being archived (safety.archive_after_misses).
+	Misses(ctx context.Context) (map[string]int, error)
+	// SetMisses replaces them; whoever is absent is back to zero.
+	SetMisses(ctx context.Context, next map[string]int) error
 	// StartRun records a run as running. Runs still recorded as running
 	// from a process that died are marked interrupted first.
 	StartRun(ctx context.Context, run Run) (int64, error)
@@ -71,6 +76,7 @@ const (
 	TriggerSchedule = "schedule"
 	TriggerDemo     = "demo"
 	TriggerHTTP     = "http"
+	TriggerPlan     = "plan" // oktalms apply PLANFILE
 )
 
 // Run statuses.
@@ -78,6 +84,7 @@ const (
 	StatusRunning = "running"
 	StatusOK      = "ok"      // everything planned was applied
 	StatusPartial = "partial" // finished, with per-person problems or failed ops
+	StatusBlocked = "blocked" // finished, with destructive ops held by a safety brake
 	StatusFailed  = "failed"  // stopped by an error: nothing planned, or not all applied
 	// StatusInterrupted is a run whose process died before recording its end.
 	StatusInterrupted = "interrupted"

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/oktalms/oktalms/lms"
 	"github.com/oktalms/oktalms/oktaclient"
+	"github.com/oktalms/oktalms/reconcile"
 	"github.com/oktalms/oktalms/reconcile/report"
 	oksync "github.com/oktalms/oktalms/sync"
 	"github.com/oktalms/oktalms/sync/snapshot"
@@ -51,6 +53,7 @@ OKTALMS_OKTA_TOKEN or OKTALMS_LMS_API_KEY.`,
 	root.AddCommand(
 		newSyncCommand(getenv, stdout, stderr),
 		newRunCommand(getenv, stdout, stderr),
+		newApplyCommand(getenv, stdout, stderr),
 		newStatusCommand(getenv, stdout),
 		newHistoryCommand(getenv, stdout),
 		newCheckCommand(getenv, stdout),
@@ -67,10 +70,9 @@ OKTALMS_OKTA_TOKEN or OKTALMS_LMS_API_KEY.`,
 
 func newSyncCommand(getenv func(string) string, stdout, stderr io.Writer) *cobra.Command {
 	var opts struct {
-		dryRun bool
-		full   bool
-		format string
-		wait   time.Duration
+		dryRun, full, force, detailed bool
+		format, reportFile, planOut   string
+		wait                          time.Duration
 	}
 	cmd := &cobra.Command{
 		Use:   "sync",
@@ -85,11 +87,19 @@ LMS, not the snapshot.
 Only one sync runs at a time on a state database, whoever started it: a
 second one exits 1 naming the run in progress, or waits with --wait.
 
+Safety brakes hold every archive of a run that would archive more than
+safety.max_archives people or safety.max_archive_percent of the snapshot,
+or whose Okta scope shrank by more than safety.max_shrink_percent: creates
+and updates still apply, the archives are listed as held, and the exit
+code is 3. --force releases the brakes.
+
 Exit codes: 0 done; 1 error (nothing or not everything applied: see the
-message); 4 finished, but some people were held back by a problem in their
-Okta record or an op the LMS refused (listed in the output).`,
+message); 2 changes pending (--dry-run with --detailed-exitcode); 3 archives
+held by a safety brake; 4 finished, but some people were held back by a
+problem in their Okta record or an op the LMS refused (listed).`,
 		Example: `  oktalms sync --config /etc/oktalms/oktalms.yaml --dry-run
-  oktalms sync --config oktalms.yaml --dry-run --format json > plan.json
+  oktalms sync --config oktalms.yaml --dry-run --format html --report plan.html
+  oktalms sync --config oktalms.yaml --dry-run --plan-out plan.json && oktalms apply --config oktalms.yaml plan.json
   oktalms sync --config oktalms.yaml --full`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -100,22 +110,36 @@ Okta record or an op the LMS refused (listed in the output).`,
 			if err != nil {
 				return err
 			}
-			runOpts := oksync.RunOptions{Trigger: oksync.TriggerCLI, DryRun: opts.dryRun, Full: opts.full, Wait: opts.wait}
+			if opts.planOut != "" && !opts.dryRun {
+				return errors.New("--plan-out: a plan is saved by a dry run; add --dry-run, then apply it with 'oktalms apply'")
+			}
+			runOpts := oksync.RunOptions{Trigger: oksync.TriggerCLI, DryRun: opts.dryRun, Full: opts.full,
+				Force: opts.force, Wait: opts.wait}
 			res, runErr := syncOnce(cmd.Context(), cfg, runOpts, stderr)
 			if runErr == nil || planned(res) {
-				if err := report.Write(stdout, opts.format, res.Plan); err != nil {
+				if err := writeReport(stdout, opts.format, opts.reportFile, res.Plan); err != nil {
 					return err
 				}
-				if !opts.dryRun && opts.format == "text" {
+				if !opts.dryRun && (opts.format == "text" || opts.reportFile != "") {
 					writeOutcome(stdout, res)
 				}
 			}
-			return syncExit(res, runErr)
+			if runErr == nil && opts.planOut != "" {
+				if err := writePlanFile(cmd.Context(), opts.planOut, cfg, opts.force, res.Plan); err != nil {
+					return err
+				}
+				fmt.Fprintf(stdout, "Plan saved to %s: review it, then 'oktalms apply %s'.\n", opts.planOut, opts.planOut)
+			}
+			return syncExit(res, runErr, opts.dryRun, opts.detailed)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.dryRun, "dry-run", false, "print the plan and change nothing")
 	cmd.Flags().BoolVar(&opts.full, "full", false, "list the LMS too, to link and correct accounts changed by hand")
 	cmd.Flags().StringVar(&opts.format, "format", "text", "report format: "+strings.Join(report.Formats, ", "))
+	cmd.Flags().BoolVar(&opts.force, "force", false, "release the safety brakes: apply archives they would hold")
+	cmd.Flags().BoolVar(&opts.detailed, "detailed-exitcode", false, "with --dry-run, exit 2 when changes are pending")
+	cmd.Flags().StringVar(&opts.reportFile, "report", "", "write the report to this file (mode 0600) instead of stdout")
+	cmd.Flags().StringVar(&opts.planOut, "plan-out", "", "with --dry-run, save the exact plan to this file for 'oktalms apply'")
 	cmd.Flags().DurationVar(&opts.wait, "wait", 0, "when another sync is running, wait this long for it (e.g. 10m) instead of exiting 1")
 	return cmd
 }
@@ -134,6 +158,13 @@ func loadConfigFlag(cmd *cobra.Command, getenv func(string) string) (Config, err
 // syncOnce wires the configured sides and runs once. The result is
 // returned even with an error, whenever a plan was made.
 func syncOnce(ctx context.Context, cfg Config, opts oksync.RunOptions, stderr io.Writer) (oksync.Result, error) {
+	return withRunner(ctx, cfg, stderr, func(runner *oksync.Runner, _ *snapshot.Store) (oksync.Result, error) {
+		return runner.RunOnce(ctx, opts)
+	})
+}
+
+// withRunner opens the store, wires a runner around it and calls fn.
+func withRunner(ctx context.Context, cfg Config, stderr io.Writer, fn func(*oksync.Runner, *snapshot.Store) (oksync.Result, error)) (oksync.Result, error) {
 	logger, err := newLogger(cfg.Log, stderr)
 	if err != nil {
 		return oksync.Result{}, err
@@ -147,7 +178,7 @@ func syncOnce(ctx context.Context, cfg Config, opts oksync.RunOptions, stderr io
 	if err != nil {
 		return oksync.Result{}, err
 	}
-	return runner.RunOnce(ctx, opts)
+	return fn(runner, store)
 }
 
 // planned reports whether the run got as far as a plan worth showing.
@@ -155,14 +186,40 @@ func planned(res oksync.Result) bool {
 	return len(res.Plan.Ops) > 0 || len(res.Plan.Problems) > 0
 }
 
-// syncExit maps a run's outcome to the documented exit codes.
-func syncExit(res oksync.Result, runErr error) error {
+// syncExit maps a run's outcome to the documented exit codes; with
+// detailed, a dry run with changes pending exits 2.
+func syncExit(res oksync.Result, runErr error, dryRun, detailed bool) error {
 	switch {
 	case runErr != nil:
 		return runErr
+	case res.Plan.Blocked():
+		return &exitError{code: exitBlocked}
 	case res.Incomplete():
 		return &exitError{code: exitPartial}
+	case dryRun && detailed && !res.Plan.Empty():
+		return &exitError{code: exitPending}
 	}
+	return nil
+}
+
+// writeReport writes the report to stdout, or to file (0600: it names
+// people) with the summary line on stdout.
+func writeReport(stdout io.Writer, format, file string, plan reconcile.Plan) error {
+	if file == "" {
+		return report.Write(stdout, format, plan)
+	}
+	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("--report: %w", err)
+	}
+	if err := report.Write(f, format, plan); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("--report: %w", err)
+	}
+	fmt.Fprintf(stdout, "%s\nReport written to %s.\n", report.SummaryLine(plan), file)
 	return nil
 }
 
@@ -214,7 +271,7 @@ func newRunner(ctx context.Context, cfg Config, store oksync.Store, logger *slog
 		return nil, err
 	}
 	return &oksync.Runner{Source: source, Target: target, Store: store, Options: cfg.reconcileOptions(),
-		Logger: logger, Now: time.Now, Observers: observers}, nil
+		Safety: cfg.Safety.reconcile(), Logger: logger, Now: time.Now, Observers: observers}, nil
 }
 
 func newLogger(cfg LogConfig, w io.Writer) (*slog.Logger, error) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -27,10 +28,24 @@ type Config struct {
 	LMS      LMSConfig      `mapstructure:"lms"`
 	Mapping  MappingConfig  `mapstructure:"mapping"`
 	State    StateConfig    `mapstructure:"state"`
+	Safety   SafetyConfig   `mapstructure:"safety"`
+	Plan     PlanConfig     `mapstructure:"plan"`
 	Schedule ScheduleConfig `mapstructure:"schedule"`
 	Admin    AdminConfig    `mapstructure:"admin"`
 	Notify   NotifyConfig   `mapstructure:"notify"`
 	Log      LogConfig      `mapstructure:"log"`
+}
+
+type SafetyConfig struct {
+	MaxArchives        int      `mapstructure:"max_archives" json:"max_archives"`
+	MaxArchivePercent  float64  `mapstructure:"max_archive_percent" json:"max_archive_percent"`
+	MaxShrinkPercent   float64  `mapstructure:"max_shrink_percent" json:"max_shrink_percent"`
+	ArchiveAfterMisses int      `mapstructure:"archive_after_misses" json:"archive_after_misses"`
+	Protected          []string `mapstructure:"protected" json:"protected"`
+}
+
+type PlanConfig struct {
+	MaxAge time.Duration `mapstructure:"max_age"`
 }
 
 type ScheduleConfig struct {
@@ -82,6 +97,7 @@ type MappingConfig struct {
 	HireDateFormats []string          `mapstructure:"hire_date_formats"`
 	CustomFields    map[string]string `mapstructure:"custom_fields"`
 	DefaultRole     string            `mapstructure:"default_role"`
+	CreateOnly      []string          `mapstructure:"create_only"`
 }
 
 type StateConfig struct {
@@ -96,39 +112,46 @@ type LogConfig struct {
 // defaults holds every scalar and list key with its default. viper ignores
 // an environment override of a key it has no default for, so none is missing.
 var defaults = map[string]any{
-	"okta.org_url":              "",
-	"okta.auth":                 "token",
-	"okta.token":                "",
-	"okta.client_id":            "",
-	"okta.private_key_file":     "",
-	"okta.private_key_id":       "",
-	"okta.scopes":               oktaclient.DefaultScopes,
-	"okta.groups":               []string{},
-	"okta.include_staged":       false,
-	"okta.request_timeout":      30 * time.Second,
-	"okta.max_retries":          4,
-	"lms.kind":                  "lessonly",
-	"lms.url":                   "https://api.lessonly.com",
-	"lms.subdomain":             "",
-	"lms.api_key":               "",
-	"lms.send_welcome_email":    false,
-	"lms.request_timeout":       30 * time.Second,
-	"lms.max_retries":           5,
-	"mapping.name":              "{firstName} {lastName}",
-	"mapping.hire_date_formats": []string{"2006-01-02", "01/02/2006", "2006-01-02T15:04:05Z07:00"},
-	"mapping.default_role":      "learner",
-	"state.path":                "/var/lib/oktalms/oktalms.db",
-	"schedule.times":            []string{"0 6 * * *", "0 15 * * *"},
-	"schedule.timezone":         "UTC",
-	"schedule.catch_up":         true,
-	"schedule.shutdown_timeout": 30 * time.Second,
-	"admin.listen":              "127.0.0.1:8787",
-	"admin.token":               "",
-	"admin.unhealthy_after":     2,
-	"notify.webhook_url":        "",
-	"notify.always":             false,
-	"log.level":                 "info",
-	"log.format":                "text",
+	"okta.org_url":                "",
+	"okta.auth":                   "token",
+	"okta.token":                  "",
+	"okta.client_id":              "",
+	"okta.private_key_file":       "",
+	"okta.private_key_id":         "",
+	"okta.scopes":                 oktaclient.DefaultScopes,
+	"okta.groups":                 []string{},
+	"okta.include_staged":         false,
+	"okta.request_timeout":        30 * time.Second,
+	"okta.max_retries":            4,
+	"lms.kind":                    "lessonly",
+	"lms.url":                     "https://api.lessonly.com",
+	"lms.subdomain":               "",
+	"lms.api_key":                 "",
+	"lms.send_welcome_email":      false,
+	"lms.request_timeout":         30 * time.Second,
+	"lms.max_retries":             5,
+	"mapping.name":                "{firstName} {lastName}",
+	"mapping.hire_date_formats":   []string{"2006-01-02", "01/02/2006", "2006-01-02T15:04:05Z07:00"},
+	"mapping.default_role":        "learner",
+	"mapping.create_only":         []string{},
+	"safety.max_archives":         25,
+	"safety.max_archive_percent":  10.0,
+	"safety.max_shrink_percent":   20.0,
+	"safety.archive_after_misses": 1,
+	"safety.protected":            []string{},
+	"plan.max_age":                24 * time.Hour,
+	"state.path":                  "/var/lib/oktalms/oktalms.db",
+	"schedule.times":              []string{"0 6 * * *", "0 15 * * *"},
+	"schedule.timezone":           "UTC",
+	"schedule.catch_up":           true,
+	"schedule.shutdown_timeout":   30 * time.Second,
+	"admin.listen":                "127.0.0.1:8787",
+	"admin.token":                 "",
+	"admin.unhealthy_after":       2,
+	"notify.webhook_url":          "",
+	"notify.always":               false,
+	"log.level":                   "info",
+	"log.format":                  "text",
 }
 
 // defaultFieldMapping follows the vendors' own Okta mappings (location from
@@ -284,6 +307,15 @@ func (c Config) Validate() error {
 	if strings.TrimSpace(c.State.Path) == "" {
 		return errors.New("state.path: missing (where the SQLite snapshot lives)")
 	}
+	if err := c.Safety.validate(); err != nil {
+		return err
+	}
+	if err := c.validateCreateOnly(); err != nil {
+		return err
+	}
+	if c.Plan.MaxAge <= 0 {
+		return errors.New("plan.max_age: must be a positive duration such as 24h")
+	}
 	if err := c.Schedule.validate(); err != nil {
 		return err
 	}
@@ -335,7 +367,7 @@ func (c Config) lessonlyConfig(userAgent string) lms.LessonlyConfig {
 // reconcileOptions are the fields the mapping manages: only those are compared.
 func (c Config) reconcileOptions() reconcile.Options {
 	fields, custom := c.mapping().FieldNames()
-	return reconcile.Options{Fields: fields, CustomFields: custom}
+	return reconcile.Options{Fields: fields, CustomFields: custom, CreateOnly: c.Mapping.CreateOnly}
 }
 
 func (c Config) mapping() oktaclient.Mapping {
@@ -344,6 +376,45 @@ func (c Config) mapping() oktaclient.Mapping {
 		HireDateFormats: c.Mapping.HireDateFormats, DefaultRole: c.Mapping.DefaultRole,
 		IncludeStaged: c.Okta.IncludeStaged,
 	}
+}
+
+func (s SafetyConfig) validate() error {
+	switch {
+	case s.MaxArchives < 0:
+		return errors.New("safety.max_archives: must be 0 (no cap) or more")
+	case s.MaxArchivePercent < 0 || s.MaxArchivePercent > 100:
+		return errors.New("safety.max_archive_percent: must be between 0 (no cap) and 100")
+	case s.MaxShrinkPercent < 0 || s.MaxShrinkPercent > 100:
+		return errors.New("safety.max_shrink_percent: must be between 0 (no cap) and 100")
+	case s.ArchiveAfterMisses < 1:
+		return errors.New("safety.archive_after_misses: must be 1 (archive at the first miss) or more")
+	}
+	for i, p := range s.Protected {
+		if _, err := path.Match(p, ""); err != nil || strings.TrimSpace(p) == "" {
+			return fmt.Errorf("safety.protected[%d]: %q is not an email or a glob pattern such as *@board.example.com", i, p)
+		}
+	}
+	return nil
+}
+
+func (s SafetyConfig) reconcile() reconcile.Safety {
+	return reconcile.Safety{MaxArchives: s.MaxArchives, MaxArchivePercent: s.MaxArchivePercent,
+		MaxShrinkPercent: s.MaxShrinkPercent, ArchiveAfterMisses: s.ArchiveAfterMisses, Protected: s.Protected}
+}
+
+// validateCreateOnly accepts mapped fields and mapped custom fields only.
+func (c Config) validateCreateOnly() error {
+	for i, key := range c.Mapping.CreateOnly {
+		if name, ok := strings.CutPrefix(key, reconcile.CustomPrefix); ok {
+			if _, mapped := c.Mapping.CustomFields[name]; mapped {
+				continue
+			}
+		} else if _, mapped := c.Mapping.Fields[key]; mapped {
+			continue
+		}
+		return fmt.Errorf("mapping.create_only[%d]: %q is not a mapped field (a key of mapping.fields, or custom:<name> of mapping.custom_fields)", i, key)
+	}
+	return nil
 }
 
 func (s ScheduleConfig) validate() error {

@@ -118,7 +118,7 @@ func runDemo(cmd *cobra.Command, stdout, stderr io.Writer) error {
 			fmt.Fprintln(stdout, report.SummaryLine(res.Plan))
 			writeOutcome(stdout, res)
 		}
-		err = syncExit(res, err)
+		err = syncExit(res, err, opts.DryRun, false)
 		var exit *exitError
 		if errors.As(err, &exit) && exit.code == exitPartial {
 			err = nil // a person held back is part of the story, not a failed demo

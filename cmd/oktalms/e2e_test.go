@@ -57,6 +57,10 @@ mapping:
     hire_date: hireDate
   custom_fields:
     Employee ID: employeeNumber
+# These tests archive a few people out of a few: the brakes get their own tests.
+safety:
+  max_archive_percent: 100
+  max_shrink_percent: 100
 state:
   path: ` + filepath.Join(dir, "state", "oktalms.db") + `
 log:

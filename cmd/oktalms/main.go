@@ -36,6 +36,8 @@ func main() {
 const (
 	exitOK      = 0
 	exitFailed  = 1
+	exitPending = 2 // dry run with --detailed-exitcode: changes are pending
+	exitBlocked = 3 // a safety brake held archives back
 	exitPartial = 4 // finished, but some people failed or were held back
 )
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -87,7 +88,9 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET /api/v1/groups", s.locked(s.listGroups))
 	mux.HandleFunc("GET /api/v1/groups/{id}", s.locked(s.getGroup))
 	mux.HandleFunc("GET /api/v1/groups/{id}/users", s.locked(s.listGroupUsers))
+	mux.HandleFunc("GET /api/v1/users", s.locked(s.listUsers))
 	mux.HandleFunc("GET /api/v1/users/{id}", s.locked(s.getUser))
+	mux.HandleFunc("GET /api/v1/users/{id}/groups", s.locked(s.listUserGroups))
 	mux.HandleFunc("POST "+tokenPath, s.issueToken)
 	mux.HandleFunc("/", s.locked(func(_ http.Header, r *http.Request) (int, any) {
 		return http.StatusNotFound, s.statusError(http.StatusNotFound, r.URL.Path)
@@ -260,12 +263,81 @@ func (s *Server) listGroupUsers(h http.Header, r *http.Request) (int, any) {
 	return http.StatusOK, out
 }
 
+// getUser answers a user by id or, as Okta does, by login, which like an
+// email address is matched whatever its letter case.
 func (s *Server) getUser(_ http.Header, r *http.Request) (int, any) {
-	u, ok := s.users[r.PathValue("id")]
-	if !ok {
-		return s.notFound(r.PathValue("id"), "User")
+	ref := r.PathValue("id")
+	if u, ok := s.users[ref]; ok {
+		return http.StatusOK, u.json(baseURL(r))
 	}
-	return http.StatusOK, u.json(baseURL(r))
+	for _, u := range s.users { // logins are unique in Okta, so at most one matches
+		if strings.EqualFold(profileString(u.Profile, "login"), ref) {
+			return http.StatusOK, u.json(baseURL(r))
+		}
+	}
+	return s.notFound(ref, "User")
+}
+
+// emailSearch is the one search expression the fake understands; Okta's
+// search language has many more, which oktalms does not use.
+var emailSearch = regexp.MustCompile(`^profile\.email eq ("(?:[^"\\]|\\.)*")$`)
+
+// listUsers answers GET /api/v1/users. Without a search it lists everyone
+// but DEPROVISIONED users, as Okta does; a search finds every status. String
+// values in a search are compared whatever their letter case, as in Okta.
+func (s *Server) listUsers(h http.Header, r *http.Request) (int, any) {
+	keep := func(u *user) bool { return u.Status != "DEPROVISIONED" }
+	if search := r.URL.Query().Get("search"); search != "" {
+		m := emailSearch.FindStringSubmatch(search)
+		if m == nil {
+			return s.invalidSearch()
+		}
+		email, err := strconv.Unquote(m[1])
+		if err != nil {
+			return s.invalidSearch()
+		}
+		keep = func(u *user) bool { return strings.EqualFold(profileString(u.Profile, "email"), email) }
+	}
+	var ids []string
+	for id, u := range s.users {
+		if keep(u) {
+			ids = append(ids, id)
+		}
+	}
+	out := []userJSON{}
+	for _, id := range paginate(h, r, ids) {
+		out = append(out, s.users[id].json(baseURL(r)))
+	}
+	return http.StatusOK, out
+}
+
+func (s *Server) invalidSearch() (int, any) {
+	return http.StatusBadRequest, s.errorBody("E0000031", "Invalid search.")
+}
+
+// listUserGroups answers the groups the user is a member of.
+func (s *Server) listUserGroups(h http.Header, r *http.Request) (int, any) {
+	id := r.PathValue("id")
+	if _, ok := s.users[id]; !ok {
+		return s.notFound(id, "User")
+	}
+	var ids []string
+	for gid, g := range s.groups {
+		if g.members[id] {
+			ids = append(ids, gid)
+		}
+	}
+	out := []groupJSON{}
+	for _, gid := range paginate(h, r, ids) {
+		out = append(out, s.groups[gid].json(baseURL(r)))
+	}
+	return http.StatusOK, out
+}
+
+// profileString is a profile attribute that is a string, else "".
+func profileString(p map[string]any, key string) string {
+	v, _ := p[key].(string)
+	return v
 }
 
 func (s *Server) notFound(id, kind string) (int, any) {

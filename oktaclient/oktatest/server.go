@@ -10,7 +10,9 @@
 //	GET  /api/v1/groups?q=&limit=&after=
 //	GET  /api/v1/groups/{id}
 //	GET  /api/v1/groups/{id}/users?limit=&after=
-//	GET  /api/v1/users/{id}
+//	GET  /api/v1/users?search=profile.email eq "…"&limit=&after=
+//	GET  /api/v1/users/{id or login}
+//	GET  /api/v1/users/{id}/groups?limit=&after=
 //	POST /oauth2/v1/token  (client_credentials with a private_key_jwt client_assertion)
 //
 // Every request must carry "Authorization: SSWS <Token>", or a Bearer token

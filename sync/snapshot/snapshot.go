@@ -4,8 +4,10 @@ package snapshot
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -152,6 +154,38 @@ func (s *Store) UnfinishedCreates(ctx context.Context) (int, error) {
 	err := s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM operations WHERE status = 'started' AND action = ?`,
 		string(reconcile.ActionCreate))
 	return n, err
+}
+
+// Misses returns, by Okta id, the runs in a row each person was out of scope
+// without being archived.
+func (s *Store) Misses(ctx context.Context) (map[string]int, error) {
+	var rows []struct {
+		OktaID string `db:"okta_id"`
+		Count  int    `db:"count"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, `SELECT okta_id, count FROM misses`); err != nil {
+		return nil, fmt.Errorf("read the misses: %w", err)
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.OktaID] = r.Count
+	}
+	return out, nil
+}
+
+// SetMisses replaces the miss counts: whoever is not in next is back to zero.
+func (s *Store) SetMisses(ctx context.Context, next map[string]int) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM misses`); err != nil {
+			return err
+		}
+		for id, n := range next {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO misses (okta_id, count) VALUES (?, ?)`, id, n); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // SettleUnfinished marks ops of earlier runs still journaled as started as interrupted.
@@ -378,4 +412,26 @@ func (s *Store) UserJournal(ctx context.Context, who string, limit int) ([]oksyn
 	return s.selectJournal(ctx, `SELECT * FROM operations WHERE okta_id = ? OR email = ? OR okta_id IN
 		(SELECT okta_id FROM users WHERE email = ?) ORDER BY id DESC LIMIT ?`,
 		who, strings.ToLower(who), strings.ToLower(who), limit)
+}
+
+// Fingerprint is a digest of the snapshot: it changes whenever a run applies
+// anything, so a saved plan can tell that it was computed from another world.
+func (s *Store) Fingerprint(ctx context.Context) (string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT okta_id, record FROM users ORDER BY okta_id`)
+	if err != nil {
+		return "", fmt.Errorf("read the snapshot: %w", err)
+	}
+	defer rows.Close()
+	h := sha256.New()
+	for rows.Next() {
+		var id, record string
+		if err := rows.Scan(&id, &record); err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s\x00%s\x00", id, record)
+	}
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
