@@ -216,7 +216,7 @@ func (c *Client) pull(ctx context.Context) (reconcile.State, error) {
 			}
 			user, problems := c.cfg.Mapping.Map(u.Id, u.Status, profile)
 			state.Problems = append(state.Problems, problems...)
-			if !skipped(problems) {
+			if !reconcile.SkipsUser(problems) {
 				state.Users = append(state.Users, user)
 			}
 		})
@@ -225,15 +225,6 @@ func (c *Client) pull(ctx context.Context) (reconcile.State, error) {
 		}
 	}
 	return state, nil
-}
-
-func skipped(problems []reconcile.Problem) bool {
-	for _, p := range problems {
-		if p.SkipUser {
-			return true
-		}
-	}
-	return false
 }
 
 type group struct{ id, name string }

@@ -71,6 +71,16 @@ type Problem struct {
 	SkipUser bool `json:"skip_user"`
 }
 
+// SkipsUser reports whether any of the problems leaves the whole person untouched.
+func SkipsUser(problems []Problem) bool {
+	for _, p := range problems {
+		if p.SkipUser {
+			return true
+		}
+	}
+	return false
+}
+
 // Action is what an Op does to one LMS account.
 type Action string
 

@@ -57,11 +57,11 @@ func Text(w io.Writer, p reconcile.Plan) error {
 	case len(p.Held) == 0:
 		b.WriteString("No changes. The LMS matches Okta.\n")
 	}
-	if len(p.Held) > 0 {
+	if len(p.Held) > 0 || len(p.Guards) > 0 {
 		if b.Len() > 0 {
 			b.WriteString("\n")
 		}
-		b.WriteString("Held back by safety guards (not applied; --force applies them):\n")
+		b.WriteString("Safety guards (held ops are not applied):\n")
 		for _, g := range p.Guards {
 			fmt.Fprintf(&b, "  ⚠ %s\n", g)
 		}

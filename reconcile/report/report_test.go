@@ -214,7 +214,7 @@ func TestTextSaysNoChangesOnlyWhenNothingIsHeld(t *testing.T) {
 			if strings.Contains(got, "No changes.") != tt.noChanges {
 				t.Errorf("says No changes: got %v, want %v:\n%s", !tt.noChanges, tt.noChanges, got)
 			}
-			if strings.Contains(got, "Held back by safety guards") != tt.held {
+			if strings.Contains(got, "Safety guards (held ops are not applied):") != tt.held {
 				t.Errorf("has the held section: got %v, want %v:\n%s", !tt.held, tt.held, got)
 			}
 			if !strings.HasSuffix(got, tt.summary) {
