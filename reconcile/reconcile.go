@@ -52,6 +52,17 @@ type User struct {
 	Custom map[string]string `json:"custom,omitempty"`
 }
 
+// Group is a group on either side: an Okta group mirrored in the LMS.
+// Members and Managers are Okta user ids in a desired state, LMS user ids
+// in a listing of the LMS.
+type Group struct {
+	OktaID   string   `json:"okta_id,omitempty"`
+	LMSID    string   `json:"lms_id,omitempty"`
+	Name     string   `json:"name"`
+	Members  []string `json:"members,omitempty"`
+	Managers []string `json:"managers,omitempty"`
+}
+
 // State is one side's view of the population.
 type State struct {
 	Users []User `json:"users"`
