@@ -19,6 +19,10 @@ import (
 	"time"
 )
 
+// ErrTaken is wrapped by a create the LMS refused because an account with
+// the same email or external id exists: the runner adopts that account.
+var ErrTaken = errors.New("an account with this email or external id already exists")
+
 // APIError is an answer of the LMS that was not a success.
 type APIError struct {
 	Method, Path string
