@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 export CGO_ENABLED = 1
 
-.PHONY: all build test test-html demo lint depcheck
+.PHONY: all build test test-html test-crash demo lint depcheck
 
 all: build
 
@@ -18,6 +18,9 @@ test: ## vet, check the import rules, run every test
 
 depcheck: ## the one-way import rules of the design (go list -deps)
 	$(GO) test -count=1 -run '^TestImportRules' ./cmd/oktalms
+
+test-crash: ## SIGKILL oktalms sync at 20+ points of an apply, rerun, check nothing was lost or done twice
+	OKTALMS_CRASH_TEST=1 $(GO) test -count=1 -run '^TestCrashRecovery$$' -v ./cmd/oktalms
 
 CHROMIUM ?= /usr/bin/chromium
 test-html: ## open every golden HTML report in headless Chromium; installs Debian's chromium if missing

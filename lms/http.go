@@ -17,11 +17,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	oksync "github.com/oktalms/oktalms/sync"
 )
 
 // ErrTaken is wrapped by a create the LMS refused because an account with
 // the same email or external id exists: the runner adopts that account.
-var ErrTaken = errors.New("an account with this email or external id already exists")
+var ErrTaken = oksync.ErrTaken
 
 // APIError is an answer of the LMS that was not a success.
 type APIError struct {

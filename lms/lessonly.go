@@ -242,6 +242,10 @@ func (c *Lessonly) create(ctx context.Context, op reconcile.Op) (string, error) 
 		ID int `json:"id"`
 	}
 	if err := c.api.do(ctx, http.MethodPost, "/api/v1/users", nil, body, &created); err != nil {
+		var apiErr *APIError
+		if errors.As(err, &apiErr) && apiErr.Status < 500 && strings.Contains(strings.ToLower(apiErr.Message), "already been taken") {
+			return "", fmt.Errorf("%w: %w", ErrTaken, err)
+		}
 		return "", err
 	}
 	if created.ID == 0 {

@@ -192,6 +192,11 @@ func (r *Runner) do(ctx context.Context, opts RunOptions, body func(context.Cont
 }
 
 func (r *Runner) run(ctx context.Context, log *slog.Logger, runID int64, opts RunOptions) (Result, error) {
+	if !opts.DryRun {
+		if err := r.recover(ctx, log); err != nil {
+			return Result{}, fmt.Errorf("recover the ops of an interrupted run: %w", err)
+		}
+	}
 	desired, err := r.Source.Pull(ctx)
 	if err != nil {
 		return Result{}, fmt.Errorf("pull Okta: %w", err)
@@ -208,11 +213,6 @@ func (r *Runner) run(ctx context.Context, log *slog.Logger, runID int64, opts Ru
 	}
 	if live != nil {
 		log.Info("listed the LMS", "reason", why, "accounts", len(live.Users))
-		if !opts.DryRun {
-			if err := r.Store.SettleUnfinished(ctx, runID); err != nil {
-				return Result{}, fmt.Errorf("settle the journal: %w", err)
-			}
-		}
 	}
 
 	misses, err := r.Store.Misses(ctx)
@@ -247,9 +247,41 @@ func (r *Runner) execute(ctx context.Context, log *slog.Logger, runID int64, res
 	return r.apply(ctx, log, runID, res, opts.Stop)
 }
 
+// recover settles the ops an interrupted run left without an outcome. A
+// create may have made the account: it is looked up by the Okta id the
+// create sent as ext_uid and, when there, adopted into the snapshot. Other
+// ops are idempotent: the plan redoes whatever did not happen.
+func (r *Runner) recover(ctx context.Context, log *slog.Logger) error {
+	unfinished, err := r.Store.UnfinishedOps(ctx)
+	if err != nil {
+		return err
+	}
+	for _, e := range unfinished {
+		note := "the process ended during the call; the plan redoes what did not happen"
+		if e.Action == string(reconcile.ActionCreate) {
+			acct, rule, found, err := r.Target.FindAccount(ctx, e.OktaID, "")
+			if err != nil {
+				return fmt.Errorf("look up %s in the LMS: %w", e.Email, err)
+			}
+			if found && rule == "ext_uid" {
+				acct.OktaID, acct.ExtUID = e.OktaID, ""
+				log.Info("adopted the account an interrupted create made", "okta_id", e.OktaID, "lms_id", acct.LMSID)
+				if err := r.Store.OpApplied(ctx, e.ID, acct); err != nil {
+					return err
+				}
+				continue
+			}
+			note = "the process ended during the call; the LMS has no such account, so the plan creates it"
+		}
+		if err := r.Store.OpInterrupted(ctx, e.ID, note); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // listIfNeeded lists the LMS when the snapshot alone could duplicate
-// accounts: on the first run, after a create that never recorded its outcome,
-// or when asked to.
+// accounts: on the first run, or when asked to.
 func (r *Runner) listIfNeeded(ctx context.Context, opts RunOptions, recorded int) (*reconcile.State, string, error) {
 	why := ""
 	switch {
@@ -258,14 +290,7 @@ func (r *Runner) listIfNeeded(ctx context.Context, opts RunOptions, recorded int
 	case recorded == 0:
 		why = "first run: existing accounts are linked, not duplicated"
 	default:
-		unfinished, err := r.Store.UnfinishedCreates(ctx)
-		if err != nil {
-			return nil, "", fmt.Errorf("read the journal: %w", err)
-		}
-		if unfinished == 0 {
-			return nil, "", nil
-		}
-		why = fmt.Sprintf("%d create(s) of an interrupted run have no recorded outcome", unfinished)
+		return nil, "", nil
 	}
 	users, err := r.Target.ListUsers(ctx)
 	if err != nil {
@@ -297,6 +322,13 @@ func (r *Runner) apply(ctx context.Context, log *slog.Logger, runID int64, res R
 			return res, fmt.Errorf("journal %s of %s: %w", op.Action, op.Email, err)
 		}
 		record, applyErr := r.Target.Apply(ctx, op)
+		if errors.Is(applyErr, ErrTaken) && op.Action == reconcile.ActionCreate && ctx.Err() == nil {
+			record, applyErr = r.adopt(ctx, log, runID, seq, opID, op, applyErr)
+			if applyErr == nil {
+				res.Applied = append(res.Applied, op)
+				continue
+			}
+		}
 		// The LMS has answered: its answer must be journaled even if we are
 		// being stopped, or the next run would not know what happened.
 		recordCtx := context.WithoutCancel(ctx)
@@ -323,6 +355,41 @@ func (r *Runner) apply(ctx context.Context, log *slog.Logger, runID int64, res R
 		log.Warn("op skipped after an earlier failure", "action", op.Action, "okta_id", op.OktaID, "email", op.Email)
 	}
 	return res, nil
+}
+
+// adopt handles a create the LMS refused because the account exists: made
+// by hand since the snapshot was taken, or by a create whose answer was
+// lost. The account is found and linked — journaled as its own op — unless
+// it belongs to another Okta user, which stays a failure.
+func (r *Runner) adopt(ctx context.Context, log *slog.Logger, runID int64, seq int, createID int64, create reconcile.Op, taken error) (reconcile.User, error) {
+	acct, _, found, err := r.Target.FindAccount(ctx, create.OktaID, create.Email)
+	if err != nil || !found {
+		return reconcile.User{}, errors.Join(taken, err)
+	}
+	plan := reconcile.Diff(reconcile.State{Users: []reconcile.User{create.Record}}, reconcile.State{},
+		&reconcile.State{Users: []reconcile.User{acct}}, r.Options)
+	if len(plan.Ops) != 1 || plan.Ops[0].Action != reconcile.ActionLink {
+		why := "it cannot be adopted"
+		if len(plan.Problems) > 0 {
+			why = plan.Problems[0].Message
+		}
+		return reconcile.User{}, fmt.Errorf("%w: %s", taken, why)
+	}
+	link := plan.Ops[0]
+	link.Reason = "the create found the account already there: adopted"
+	if err := r.Store.OpFailed(ctx, createID, "the account exists already: adopted by the next op"); err != nil {
+		return reconcile.User{}, err
+	}
+	linkID, err := r.Store.StartOp(ctx, runID, seq+1, link)
+	if err != nil {
+		return reconcile.User{}, err
+	}
+	record, err := r.Target.Apply(ctx, link)
+	if err != nil {
+		return reconcile.User{}, errors.Join(err, r.Store.OpFailed(context.WithoutCancel(ctx), linkID, err.Error()))
+	}
+	log.Info("adopted an existing account", "okta_id", create.OktaID, "lms_id", record.LMSID)
+	return record, r.Store.OpApplied(context.WithoutCancel(ctx), linkID, record)
 }
 
 func mode(dryRun bool) string {

@@ -25,9 +25,16 @@ type Source interface {
 type Target interface {
 	// ListUsers returns every LMS account, archived ones included.
 	ListUsers(ctx context.Context) ([]reconcile.User, error)
+	// FindAccount looks up one account by external id (the Okta id), then
+	// by email; rule says which matched.
+	FindAccount(ctx context.Context, extUID, email string) (acct reconcile.User, rule string, found bool, err error)
 	// Apply performs one op and returns the record the LMS now holds.
 	Apply(ctx context.Context, op reconcile.Op) (reconcile.User, error)
 }
+
+// ErrTaken is wrapped by a Target's create refused because the account
+// exists already (same email or external id): the runner adopts it.
+var ErrTaken = errors.New("an account with this email or external id already exists")
 
 // ErrNoRun is returned by History.Run for an id no run has.
 var ErrNoRun = errors.New("no such run")
@@ -46,12 +53,12 @@ type Store interface {
 	// Users returns the snapshot: the last applied record of every person
 	// oktalms created or linked.
 	Users(ctx context.Context) ([]reconcile.User, error)
-	// UnfinishedCreates counts creates journaled as started with no outcome:
-	// their accounts may exist in the LMS without the snapshot knowing.
-	UnfinishedCreates(ctx context.Context) (int, error)
-	// SettleUnfinished marks the ops of earlier runs that never recorded an
-	// outcome as interrupted, once a listing of the LMS has accounted for them.
-	SettleUnfinished(ctx context.Context, runID int64) error
+	// UnfinishedOps are the ops journaled as started with no outcome: the
+	// process died during the call, and the LMS may or may not have acted.
+	UnfinishedOps(ctx context.Context) ([]JournalEntry, error)
+	// OpInterrupted settles an unfinished op whose call changed nothing
+	// that a new plan will not redo.
+	OpInterrupted(ctx context.Context, opID int64, note string) error
 	// Misses returns, by Okta id, the runs in a row each person was out of
 	// scope without being archived (safety.archive_after_misses).
 	Misses(ctx context.Context) (map[string]int, error)

@@ -522,3 +522,27 @@ func TestArchivesWaitWhenAnEarlierOpFailed(t *testing.T) {
 		t.Error("the next clean run did not archive the leaver")
 	}
 }
+
+func TestACreateRefusedAsTakenAdoptsTheAccount(t *testing.T) {
+	w := newWorld(t)
+	w.person("Ada", "Okafor")
+	w.mustSync()
+	// Made by hand after the first run: the snapshot does not know it, and
+	// no listing happens, so the create is refused as a duplicate.
+	handMade := w.lessonly.AddUser(lmstest.LessonlyUser{Name: "Ben Larsen", Email: "Ben.Larsen@example.com", Role: "admin"})
+	ben := w.person("Ben", "Larsen", "title", "Engineer")
+
+	out := w.mustSync()
+
+	if n := len(w.lessonly.Users()); n != 2 {
+		t.Fatalf("%d accounts, want 2: the taken email must be adopted, not duplicated\n%s", n, out)
+	}
+	got := w.account(ben)
+	if got.ID != handMade || got.JobTitle != "Engineer" || got.Role != "admin" {
+		t.Errorf("adopted account = %+v, want the hand-made one linked, titled, role kept", got)
+	}
+	w.lessonly.ResetRequests()
+	if again := w.mustSync(); !strings.Contains(again, "No changes.") || len(w.mutations()) != 0 {
+		t.Errorf("the run after the adoption is not quiet:\n%s", again)
+	}
+}

@@ -148,12 +148,16 @@ func (s *Store) Users(ctx context.Context) ([]reconcile.User, error) {
 	return users, nil
 }
 
-// UnfinishedCreates counts creates journaled as started with no outcome.
-func (s *Store) UnfinishedCreates(ctx context.Context) (int, error) {
-	var n int
-	err := s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM operations WHERE status = 'started' AND action = ?`,
-		string(reconcile.ActionCreate))
-	return n, err
+// UnfinishedOps are the ops journaled as started with no outcome, oldest first.
+func (s *Store) UnfinishedOps(ctx context.Context) ([]oksync.JournalEntry, error) {
+	return s.selectJournal(ctx, `SELECT * FROM operations WHERE status = 'started' ORDER BY id`)
+}
+
+// OpInterrupted settles an unfinished op with a note saying what was found.
+func (s *Store) OpInterrupted(ctx context.Context, opID int64, note string) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE operations SET status = 'interrupted', error = ?, finished_at = ? WHERE id = ?`,
+		note, s.stamp(), opID)
+	return err
 }
 
 // Misses returns, by Okta id, the runs in a row each person was out of scope
@@ -186,14 +190,6 @@ func (s *Store) SetMisses(ctx context.Context, next map[string]int) error {
 		}
 		return nil
 	})
-}
-
-// SettleUnfinished marks ops of earlier runs still journaled as started as interrupted.
-func (s *Store) SettleUnfinished(ctx context.Context, runID int64) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE operations SET status = 'interrupted',
-		error = 'the process ended during the call; a later listing of the LMS accounted for it'
-		WHERE status = 'started' AND run_id < ?`, runID)
-	return err
 }
 
 // StartRun records a run as running and returns its id. The caller holds

@@ -63,8 +63,8 @@ func TestJournalAndSnapshot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, err := s.UnfinishedCreates(ctx); err != nil || n != 2 {
-		t.Fatalf("unfinished creates = %d, %v; want 2", n, err)
+	if unfinished, err := s.UnfinishedOps(ctx); err != nil || len(unfinished) != 2 {
+		t.Fatalf("unfinished ops = %d, %v; want 2", len(unfinished), err)
 	}
 
 	applied := alice
@@ -83,8 +83,8 @@ func TestJournalAndSnapshot(t *testing.T) {
 	if want := []reconcile.User{applied}; !reflect.DeepEqual(users, want) {
 		t.Errorf("snapshot = %+v, want only the applied op's record %+v", users, want)
 	}
-	if n, err := s.UnfinishedCreates(ctx); err != nil || n != 0 {
-		t.Errorf("unfinished creates = %d, %v; want 0", n, err)
+	if unfinished, err := s.UnfinishedOps(ctx); err != nil || len(unfinished) != 0 {
+		t.Errorf("unfinished ops = %d, %v; want 0", len(unfinished), err)
 	}
 
 	journal, err := s.Journal(ctx, runID)
