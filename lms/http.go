@@ -91,6 +91,9 @@ func (c *client) do(ctx context.Context, method, path string, query url.Values, 
 			}
 			return err
 		}
+		if !oksync.SpendRetry(ctx) {
+			return fmt.Errorf("not retried, the run's retry budget (safety.retry_budget) is spent: %w", err)
+		}
 		if wait == 0 {
 			wait = delay/2 + rand.N(delay/2+1)
 			delay = min(delay*2, c.retry.MaxDelay)

@@ -14,6 +14,7 @@ import (
 	"github.com/oktalms/oktalms/lms"
 	"github.com/oktalms/oktalms/lms/lmstest"
 	"github.com/oktalms/oktalms/reconcile"
+	oksync "github.com/oktalms/oktalms/sync"
 )
 
 func newLessonly(t *testing.T, fake *lmstest.Lessonly, mutate ...func(*lms.LessonlyConfig)) *lms.Lessonly {
@@ -304,4 +305,22 @@ func atoi(t *testing.T, s string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+func TestTheRunsRetryBudgetBoundsRetries(t *testing.T) {
+	fake := newFake(t)
+	fake.InjectFault(lmstest.Fault{Status: 503})
+	c := newLessonly(t, fake)
+	ctx := oksync.WithRetryBudget(context.Background(), 2)
+
+	_, err := c.ListUsers(ctx)
+	if err == nil || !strings.Contains(err.Error(), "retry budget") {
+		t.Fatalf("got %v, want the budget named", err)
+	}
+	if n := len(fake.Requests()); n != 3 {
+		t.Errorf("%d requests, want 3: the first and the 2 retries of the budget", n)
+	}
+	if _, err := c.ListUsers(ctx); err == nil || len(fake.Requests()) != 4 {
+		t.Errorf("with the budget spent, a call must fail without retrying (%d requests)", len(fake.Requests()))
+	}
 }

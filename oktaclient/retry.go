@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"time"
+
+	oksync "github.com/oktalms/oktalms/sync"
 )
 
 // retryTransport retries what the Okta SDK does not: 5xx answers and network
@@ -26,7 +28,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	for attempt := 0; ; attempt++ {
 		resp, err := t.next.RoundTrip(req)
 		retryable := err != nil || resp.StatusCode >= 500
-		if !retryable || attempt >= t.maxRetries {
+		if !retryable || attempt >= t.maxRetries || !oksync.SpendRetry(req.Context()) {
 			if err != nil && attempt > 0 {
 				err = fmt.Errorf("after %d attempts: %w", attempt+1, err)
 			}

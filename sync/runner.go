@@ -18,8 +18,10 @@ type Runner struct {
 	Store   Store
 	Options reconcile.Options
 	Safety  reconcile.Safety
-	Logger  *slog.Logger
-	Now     func() time.Time
+	// RetryBudget is how many retries one run may spend on both APIs (0: no budget).
+	RetryBudget int
+	Logger      *slog.Logger
+	Now         func() time.Time
 	// Observers hear of every finished run: metrics, notifications.
 	Observers []Observer
 }
@@ -158,6 +160,9 @@ func (r *Runner) do(ctx context.Context, opts RunOptions, body func(context.Cont
 		return Result{}, fmt.Errorf("record the start of the run: %w", err)
 	}
 	run.ID = id
+	if r.RetryBudget > 0 {
+		ctx = WithRetryBudget(ctx, r.RetryBudget)
+	}
 	log := r.Logger.With("run_id", id)
 	log.Info("run started", "trigger", opts.Trigger, "mode", mode(opts.DryRun), "full", opts.Full)
 

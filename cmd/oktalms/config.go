@@ -42,6 +42,7 @@ type SafetyConfig struct {
 	MaxShrinkPercent   float64  `mapstructure:"max_shrink_percent" json:"max_shrink_percent"`
 	ArchiveAfterMisses int      `mapstructure:"archive_after_misses" json:"archive_after_misses"`
 	Protected          []string `mapstructure:"protected" json:"protected"`
+	RetryBudget        int      `mapstructure:"retry_budget" json:"-"`
 }
 
 type PlanConfig struct {
@@ -139,6 +140,7 @@ var defaults = map[string]any{
 	"safety.max_shrink_percent":   20.0,
 	"safety.archive_after_misses": 1,
 	"safety.protected":            []string{},
+	"safety.retry_budget":         300,
 	"plan.max_age":                24 * time.Hour,
 	"state.path":                  "/var/lib/oktalms/oktalms.db",
 	"schedule.times":              []string{"0 6 * * *", "0 15 * * *"},
@@ -388,6 +390,8 @@ func (s SafetyConfig) validate() error {
 		return errors.New("safety.max_shrink_percent: must be between 0 (no cap) and 100")
 	case s.ArchiveAfterMisses < 1:
 		return errors.New("safety.archive_after_misses: must be 1 (archive at the first miss) or more")
+	case s.RetryBudget < 0:
+		return errors.New("safety.retry_budget: must be 0 (no budget) or more")
 	}
 	for i, p := range s.Protected {
 		if _, err := path.Match(p, ""); err != nil || strings.TrimSpace(p) == "" {
