@@ -22,12 +22,15 @@ const (
 	FieldHireDate     = "hire_date" // always YYYY-MM-DD
 	FieldManagerName  = "manager_name"
 	FieldLocale       = "locale"
+	// FieldManagerEmail is the manager's email, for LMSs that link a person
+	// to their manager's account (Learn Amp's managerEmail, SCIM's manager).
+	FieldManagerEmail = "manager_email"
 )
 
 // KnownFields lists every canonical field, in display order.
 var KnownFields = []string{
 	FieldJobTitle, FieldDepartment, FieldBusinessUnit, FieldLocation,
-	FieldHireDate, FieldManagerName, FieldLocale,
+	FieldHireDate, FieldManagerName, FieldManagerEmail, FieldLocale,
 }
 
 // Change keys used besides the canonical fields.
@@ -35,6 +38,7 @@ const (
 	ChangeEmail  = "email"
 	ChangeName   = "name"
 	ChangeExtUID = "ext_uid"
+	ChangeRole   = "role"
 	// CustomPrefix starts the change key of a custom field: "custom:Employee ID".
 	CustomPrefix = "custom:"
 )
@@ -66,6 +70,9 @@ type Group struct {
 // State is one side's view of the population.
 type State struct {
 	Users []User `json:"users"`
+	// Groups are the groups mirrored in the LMS: in a desired state, the
+	// synced Okta groups with Okta ids as members; recorded, what was applied.
+	Groups []Group `json:"groups,omitempty"`
 	// Problems are per-person input errors found while reading the side.
 	Problems []Problem `json:"problems,omitempty"`
 }
@@ -95,7 +102,7 @@ func SkipsUser(problems []Problem) bool {
 // Action is what an Op does to one LMS account.
 type Action string
 
-// The actions, in the order a plan applies them.
+// The actions on people.
 const (
 	ActionLink       Action = "link"
 	ActionCreate     Action = "create"
@@ -104,11 +111,54 @@ const (
 	ActionArchive    Action = "archive"
 )
 
-// Actions lists every action in plan order.
-var Actions = []Action{ActionLink, ActionCreate, ActionUpdate, ActionReactivate, ActionArchive}
+// The actions on groups and their memberships.
+const (
+	ActionGroupCreate   Action = "group-create"
+	ActionGroupLink     Action = "group-link"
+	ActionGroupRename   Action = "group-rename"
+	ActionMemberAdd     Action = "member-add"
+	ActionManagerAdd    Action = "manager-add"
+	ActionMemberRemove  Action = "member-remove"
+	ActionManagerRemove Action = "manager-remove"
+	ActionGroupArchive  Action = "group-archive"
+)
+
+// Actions lists every action in plan order: groups first, so that people
+// can join them; people, created before anyone refers to them; memberships;
+// and the destructive ones last, skipped after any failure.
+var Actions = []Action{
+	ActionGroupCreate, ActionGroupLink, ActionGroupRename,
+	ActionLink, ActionCreate, ActionUpdate, ActionReactivate,
+	ActionMemberAdd, ActionManagerAdd,
+	ActionMemberRemove, ActionManagerRemove, ActionArchive, ActionGroupArchive,
+}
 
 // Destructive reports whether the action removes access or data.
-func (a Action) Destructive() bool { return a == ActionArchive }
+func (a Action) Destructive() bool {
+	switch a {
+	case ActionArchive, ActionMemberRemove, ActionManagerRemove, ActionGroupArchive:
+		return true
+	}
+	return false
+}
+
+// OnGroup reports whether the action concerns a group rather than a person's account.
+func (a Action) OnGroup() bool {
+	switch a {
+	case ActionGroupCreate, ActionGroupLink, ActionGroupRename, ActionGroupArchive:
+		return true
+	}
+	return false
+}
+
+// OnMembership reports whether the action adds or removes a person in a group.
+func (a Action) OnMembership() bool {
+	switch a {
+	case ActionMemberAdd, ActionManagerAdd, ActionMemberRemove, ActionManagerRemove:
+		return true
+	}
+	return false
+}
 
 // Change is one field's move from Before to After.
 type Change struct {
@@ -134,6 +184,13 @@ type Op struct {
 	Reason string `json:"reason"`
 	// HeldBy names the safety guard that kept this op back (in Plan.Held only).
 	HeldBy string `json:"held_by,omitempty"`
+	// The group of a group or membership op. GroupLMSID is empty until the
+	// group exists: the runner fills it from the group-create applied before.
+	GroupOktaID string `json:"group_okta_id,omitempty"`
+	GroupLMSID  string `json:"group_lms_id,omitempty"`
+	GroupName   string `json:"group_name,omitempty"`
+	// GroupRecord is what the snapshot holds of the group once a group op is applied.
+	GroupRecord *Group `json:"group_record,omitempty"`
 }
 
 // Changed reports whether the op changes the field with this key.
@@ -173,6 +230,13 @@ func (p Plan) Empty() bool { return len(p.Ops) == 0 }
 type Options struct {
 	Fields       []string
 	CustomFields []string
+	// ManageRole makes the role follow Okta on every run (mapping.roles);
+	// otherwise it is set at creation only.
+	ManageRole bool
+	// SecondPass are change keys naming other people (a manager's email):
+	// a create leaves them to an update planned after every create.
+	SecondPass []string
+	Groups     GroupOptions
 	// CreateOnly are change keys (a field, "custom:<name>") set when an
 	// account is created and never updated: an admin may change them by hand.
 	CreateOnly []string
@@ -188,6 +252,7 @@ func Diff(desired, recorded State, live *State, opts Options) Plan {
 	for _, want := range d.desired {
 		d.planUser(want)
 	}
+	d.planGroups(desired, recorded, live)
 	for _, rec := range d.recorded {
 		if _, inScope := d.inScope[rec.OktaID]; !inScope && rec.Active && d.exists(rec) {
 			before := d.current(rec)
@@ -367,14 +432,39 @@ func (d *differ) match(want User) (acct User, rule string, ok bool) {
 func (d *differ) planCreate(want User, reason string) {
 	after := d.keepSkipped(want, User{}, true)
 	after.LMSID = ""
+	// Fields naming other people wait for a second pass: the people they
+	// name may be created in this same run.
+	first := withoutKeys(after, d.opts.SecondPass)
 	d.add(Op{Action: ActionCreate, OktaID: want.OktaID, Email: after.Email, Name: after.Name,
-		Changes: d.changes(User{}, after), Record: after, Reason: reason})
+		Changes: d.changes(User{}, first), Record: first, Reason: reason})
+	if second := d.changes(first, after); len(second) > 0 {
+		d.add(Op{Action: ActionUpdate, OktaID: want.OktaID, Email: after.Email, Name: after.Name,
+			Changes: second, Record: after, Reason: "second pass: names people created in this run"})
+	}
+}
+
+// withoutKeys returns u without the fields of the change keys.
+func withoutKeys(u User, keys []string) User {
+	if len(keys) == 0 {
+		return u
+	}
+	u.Fields, u.Custom = cloneMap(u.Fields), cloneMap(u.Custom)
+	for _, key := range keys {
+		if name, ok := strings.CutPrefix(key, CustomPrefix); ok {
+			delete(u.Custom, name)
+			continue
+		}
+		delete(u.Fields, key)
+	}
+	return u
 }
 
 func (d *differ) planLink(want, acct User, rule string) {
 	after := d.keepSkipped(want, acct, false)
 	after.LMSID = acct.LMSID
-	after.Role = acct.Role // linking adopts the account as it is; its role was set by hand
+	if !d.opts.ManageRole {
+		after.Role = acct.Role // linking adopts the account as it is; its role was set by hand
+	}
 	changes := d.changes(acct, after)
 	if acct.ExtUID != want.OktaID {
 		changes = append([]Change{{Field: ChangeExtUID, Before: acct.ExtUID, After: want.OktaID}}, changes...)
@@ -391,7 +481,9 @@ func (d *differ) planLink(want, acct User, rule string) {
 func (d *differ) planKnown(want, before User) {
 	after := d.keepSkipped(want, before, false)
 	after.LMSID = before.LMSID
-	after.Role = before.Role // the role is set at creation; an admin may raise it by hand
+	if !d.opts.ManageRole {
+		after.Role = before.Role // the role is set at creation; an admin may raise it by hand
+	}
 	op := Op{OktaID: want.OktaID, LMSID: before.LMSID, Email: after.Email, Name: after.Name, Record: after}
 	switch {
 	case want.Active && !before.Active:
@@ -452,6 +544,9 @@ func (d *differ) changes(before, after User) []Change {
 	}
 	add(ChangeEmail, before.Email, after.Email)
 	add(ChangeName, before.Name, after.Name)
+	if d.opts.ManageRole {
+		add(ChangeRole, before.Role, after.Role)
+	}
 	for _, f := range d.opts.Fields {
 		add(f, before.Fields[f], after.Fields[f])
 	}
@@ -472,6 +567,9 @@ func (d *differ) plan() Plan {
 		a, b := d.ops[i], d.ops[j]
 		if rank[a.Action] != rank[b.Action] {
 			return rank[a.Action] < rank[b.Action]
+		}
+		if a.GroupName != b.GroupName {
+			return a.GroupName < b.GroupName
 		}
 		if a.Email != b.Email {
 			return a.Email < b.Email

@@ -64,7 +64,7 @@ func Guard(p Plan, desired, recorded State, misses map[string]int, s Safety) Pla
 		case protected(op.Email, s.Protected) || protected(recordedEmails[op.OktaID], s.Protected):
 			op.HeldBy = GuardProtected
 			out.Held = append(out.Held, op)
-		case op.Action.Destructive() && misses[op.OktaID]+1 < s.ArchiveAfterMisses:
+		case op.Action == ActionArchive && misses[op.OktaID]+1 < s.ArchiveAfterMisses:
 			op.HeldBy = GuardMisses
 			op.Reason = fmt.Sprintf("%s; out of scope %d of the %d runs in a row safety.archive_after_misses asks",
 				op.Reason, misses[op.OktaID]+1, s.ArchiveAfterMisses)
@@ -78,7 +78,7 @@ func Guard(p Plan, desired, recorded State, misses map[string]int, s Safety) Pla
 	if len(archives) == 0 {
 		return out
 	}
-	breach := brake(len(archives), inScope(desired), activeCount(recorded.Users), s)
+	breach := brake(archives, inScope(desired), activeCount(recorded.Users), s)
 	switch {
 	case breach.key == "":
 		out.Ops = append(out.Ops, archives...)
@@ -86,7 +86,7 @@ func Guard(p Plan, desired, recorded State, misses map[string]int, s Safety) Pla
 		out.Guards = append(out.Guards, breach.sentence+"; "+guardForcedSentence)
 		out.Ops = append(out.Ops, archives...)
 	default:
-		out.Guards = append(out.Guards, breach.sentence+"; no archive this run (--force to apply them)")
+		out.Guards = append(out.Guards, breach.sentence+"; none of them this run (--force to apply them)")
 		for _, op := range archives {
 			op.HeldBy = breach.key
 			out.Held = append(out.Held, op)
@@ -97,8 +97,16 @@ func Guard(p Plan, desired, recorded State, misses map[string]int, s Safety) Pla
 
 type breach struct{ key, sentence string }
 
-// brake returns the first brake the archives breach, if any.
-func brake(archives, inScope, recorded int, s Safety) breach {
+// brake returns the first brake the destructive ops breach, if any.
+func brake(destructive []Op, inScope, recorded int, s Safety) breach {
+	archives := len(destructive)
+	what := "archives"
+	for _, op := range destructive {
+		if op.Action != ActionArchive {
+			what = "destructive ops (archives, membership removals)"
+			break
+		}
+	}
 	if s.MaxShrinkPercent > 0 && recorded > 0 {
 		if shrink := 100 * float64(recorded-inScope) / float64(recorded); shrink > s.MaxShrinkPercent {
 			return breach{GuardMaxShrinkPct, fmt.Sprintf(
@@ -107,12 +115,12 @@ func brake(archives, inScope, recorded int, s Safety) breach {
 		}
 	}
 	if s.MaxArchives > 0 && archives > s.MaxArchives {
-		return breach{GuardMaxArchives, fmt.Sprintf("%d archives exceed %s (%d)", archives, GuardMaxArchives, s.MaxArchives)}
+		return breach{GuardMaxArchives, fmt.Sprintf("%d %s exceed %s (%d)", archives, what, GuardMaxArchives, s.MaxArchives)}
 	}
 	if s.MaxArchivePercent > 0 && recorded > 0 {
 		if pct := 100 * float64(archives) / float64(recorded); pct > s.MaxArchivePercent {
-			return breach{GuardMaxArchivePct, fmt.Sprintf("%d archives are %.0f%% of the %d active people in the snapshot, over %s (%g%%)",
-				archives, pct, recorded, GuardMaxArchivePct, s.MaxArchivePercent)}
+			return breach{GuardMaxArchivePct, fmt.Sprintf("%d %s are %.0f%% of the %d active people in the snapshot, over %s (%g%%)",
+				archives, what, pct, recorded, GuardMaxArchivePct, s.MaxArchivePercent)}
 		}
 	}
 	return breach{}

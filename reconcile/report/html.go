@@ -67,6 +67,9 @@ func HTML(w io.Writer, p reconcile.Plan) error {
 	n := p.Count()
 	for i, a := range reconcile.Actions {
 		rank[a] = 2 * i
+		if (a.OnGroup() || a.OnMembership()) && n[a] == 0 {
+			continue // a plan without groups keeps the badges of people only
+		}
 		page.Badges = append(page.Badges, htmlBadge{Class: string(a), Label: "to " + string(a), N: n[a]})
 		if n[a] > 0 {
 			page.Filters = append(page.Filters, htmlBadge{Class: string(a), Label: string(a), N: n[a]})

@@ -35,11 +35,19 @@ func Write(w io.Writer, format string, p reconcile.Plan) error {
 }
 
 var symbols = map[reconcile.Action]string{
-	reconcile.ActionLink:       "=",
-	reconcile.ActionCreate:     "+",
-	reconcile.ActionUpdate:     "~",
-	reconcile.ActionReactivate: "↺",
-	reconcile.ActionArchive:    "-",
+	reconcile.ActionLink:          "=",
+	reconcile.ActionCreate:        "+",
+	reconcile.ActionUpdate:        "~",
+	reconcile.ActionReactivate:    "↺",
+	reconcile.ActionArchive:       "-",
+	reconcile.ActionGroupCreate:   "+",
+	reconcile.ActionGroupLink:     "=",
+	reconcile.ActionGroupRename:   "~",
+	reconcile.ActionMemberAdd:     "+",
+	reconcile.ActionManagerAdd:    "+",
+	reconcile.ActionMemberRemove:  "-",
+	reconcile.ActionManagerRemove: "-",
+	reconcile.ActionGroupArchive:  "-",
 }
 
 // Text writes the terraform-like report: one block per op with its field
@@ -66,7 +74,7 @@ func Text(w io.Writer, p reconcile.Plan) error {
 			fmt.Fprintf(&b, "  ⚠ %s\n", g)
 		}
 		for _, op := range p.Held {
-			fmt.Fprintf(&b, "  ⏸ %s %s%s  held by %s\n", op.Action, op.Email, ids(op), op.HeldBy)
+			fmt.Fprintf(&b, "  ⏸ %s %s  held by %s\n", op.Action, subject(op), op.HeldBy)
 		}
 	}
 	if len(p.Problems) > 0 {
@@ -81,7 +89,7 @@ func Text(w io.Writer, p reconcile.Plan) error {
 }
 
 func writeOp(b *strings.Builder, op reconcile.Op) {
-	fmt.Fprintf(b, "  %s %s %s%s\n      # %s\n", symbols[op.Action], op.Action, op.Email, ids(op), op.Reason)
+	fmt.Fprintf(b, "  %s %s %s\n      # %s\n", symbols[op.Action], op.Action, subject(op), op.Reason)
 	if op.Restore {
 		b.WriteString("      restore archived account\n")
 	}
@@ -96,6 +104,22 @@ func writeOp(b *strings.Builder, op reconcile.Op) {
 		}
 		fmt.Fprintf(b, "      %-*s : %q → %q\n", width, c.Field, c.Before, c.After)
 	}
+}
+
+// subject is what an op acts on, as its line names it: a person, a group,
+// or a person in a group.
+func subject(op reconcile.Op) string {
+	group := fmt.Sprintf("group %q", op.GroupName)
+	switch {
+	case op.Action.OnGroup():
+		if op.GroupLMSID != "" {
+			group += " lms:" + op.GroupLMSID
+		}
+		return group + "  okta:" + op.GroupOktaID
+	case op.Action.OnMembership():
+		return op.Email + ids(op) + " in " + group
+	}
+	return op.Email + ids(op)
 }
 
 // ids is what follows an op's email on its line: " (name)  okta:id lms:id".
@@ -124,6 +148,20 @@ func SummaryLine(p reconcile.Plan) string {
 	line := fmt.Sprintf("Plan: %d to link, %d to create, %d to update, %d to reactivate, %d to archive.",
 		n[reconcile.ActionLink], n[reconcile.ActionCreate], n[reconcile.ActionUpdate],
 		n[reconcile.ActionReactivate], n[reconcile.ActionArchive])
+	var groups, adds, removes int
+	for a, k := range n {
+		switch {
+		case a.OnGroup():
+			groups += k
+		case a.OnMembership() && a.Destructive():
+			removes += k
+		case a.OnMembership():
+			adds += k
+		}
+	}
+	if groups+adds+removes > 0 {
+		line += fmt.Sprintf(" Groups: %d to create, link, rename or archive; %d memberships to add, %d to remove.", groups, adds, removes)
+	}
 	if len(p.Held) > 0 {
 		line += fmt.Sprintf(" %d held.", len(p.Held))
 	}
