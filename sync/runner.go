@@ -210,9 +210,13 @@ func (r *Runner) run(ctx context.Context, log *slog.Logger, runID int64, opts Ru
 	if err != nil {
 		return Result{}, fmt.Errorf("load the snapshot: %w", err)
 	}
-	recorded := reconcile.State{Users: recordedUsers}
+	recordedGroups, err := r.Store.Groups(ctx)
+	if err != nil {
+		return Result{}, fmt.Errorf("load the snapshot: %w", err)
+	}
+	recorded := reconcile.State{Users: recordedUsers, Groups: recordedGroups}
 
-	live, why, err := r.listIfNeeded(ctx, opts, len(recordedUsers))
+	live, why, err := r.listIfNeeded(ctx, opts, desired, recorded)
 	if err != nil {
 		return Result{}, err
 	}
@@ -286,14 +290,17 @@ func (r *Runner) recover(ctx context.Context, log *slog.Logger) error {
 }
 
 // listIfNeeded lists the LMS when the snapshot alone could duplicate
-// accounts: on the first run, or when asked to.
-func (r *Runner) listIfNeeded(ctx context.Context, opts RunOptions, recorded int) (*reconcile.State, string, error) {
+// accounts or groups: on the first run, when a group is mirrored for the
+// first time, or when asked to.
+func (r *Runner) listIfNeeded(ctx context.Context, opts RunOptions, desired, recorded reconcile.State) (*reconcile.State, string, error) {
 	why := ""
 	switch {
 	case opts.Full:
 		why = "full run requested"
-	case recorded == 0:
+	case len(recorded.Users) == 0:
 		why = "first run: existing accounts are linked, not duplicated"
+	case newGroup(desired, recorded):
+		why = "a group is mirrored for the first time: an existing LMS group of its name is linked, not duplicated"
 	default:
 		return nil, "", nil
 	}
@@ -301,7 +308,26 @@ func (r *Runner) listIfNeeded(ctx context.Context, opts RunOptions, recorded int
 	if err != nil {
 		return nil, "", fmt.Errorf("list the LMS accounts: %w", err)
 	}
-	return &reconcile.State{Users: users}, why, nil
+	live := &reconcile.State{Users: users}
+	if groups, ok := r.Target.(GroupTarget); ok && len(desired.Groups) > 0 {
+		if live.Groups, err = groups.ListGroups(ctx); err != nil {
+			return nil, "", fmt.Errorf("list the LMS groups: %w", err)
+		}
+	}
+	return live, why, nil
+}
+
+func newGroup(desired, recorded reconcile.State) bool {
+	known := make(map[string]bool, len(recorded.Groups))
+	for _, g := range recorded.Groups {
+		known[g.OktaID] = true
+	}
+	for _, g := range desired.Groups {
+		if !known[g.OktaID] {
+			return true
+		}
+	}
+	return false
 }
 
 // apply performs the plan op by op; each op is journaled before it is sent
@@ -309,57 +335,146 @@ func (r *Runner) listIfNeeded(ctx context.Context, opts RunOptions, recorded int
 // failure the destructive ops are skipped: a run that could not do everything
 // it planned must not be trusted to remove access.
 func (r *Runner) apply(ctx context.Context, log *slog.Logger, runID int64, res Result, stop <-chan struct{}) (Result, error) {
+	book, err := r.idBook(ctx)
+	if err != nil {
+		return res, err
+	}
 	for seq, op := range res.Plan.Ops {
 		if err := ctx.Err(); err != nil {
-			return res, fmt.Errorf("stopped before %s of %s: %w", op.Action, op.Email, err)
+			return res, fmt.Errorf("stopped before %s of %s: %w", op.Action, subjectOf(op), err)
 		}
 		select {
 		case <-stop:
-			return res, fmt.Errorf("shutting down: stopped before %s of %s; the next run goes on", op.Action, op.Email)
+			return res, fmt.Errorf("shutting down: stopped before %s of %s; the next run goes on", op.Action, subjectOf(op))
 		default:
 		}
 		if op.Action.Destructive() && len(res.Failures) > 0 {
 			res.Skipped = append(res.Skipped, op)
 			continue
 		}
+		op = book.resolve(op)
 		opID, err := r.Store.StartOp(ctx, runID, seq+1, op)
 		if err != nil {
-			return res, fmt.Errorf("journal %s of %s: %w", op.Action, op.Email, err)
+			return res, fmt.Errorf("journal %s of %s: %w", op.Action, subjectOf(op), err)
 		}
-		record, applyErr := r.Target.Apply(ctx, op)
-		if errors.Is(applyErr, ErrTaken) && op.Action == reconcile.ActionCreate && ctx.Err() == nil {
-			record, applyErr = r.adopt(ctx, log, runID, seq, opID, op, applyErr)
-			if applyErr == nil {
-				res.Applied = append(res.Applied, op)
-				continue
-			}
-		}
+		commit, applyErr := r.applyOne(ctx, log, runID, seq, opID, op, book)
 		// The LMS has answered: its answer must be journaled even if we are
 		// being stopped, or the next run would not know what happened.
 		recordCtx := context.WithoutCancel(ctx)
 		if applyErr != nil && ctx.Err() != nil {
 			// Cancelled mid-call: the LMS may have acted. The op stays journaled
 			// as started, so the next run checks the LMS before planning.
-			return res, fmt.Errorf("interrupted during %s of %s: %w", op.Action, op.Email, ctx.Err())
+			return res, fmt.Errorf("interrupted during %s of %s: %w", op.Action, subjectOf(op), ctx.Err())
 		}
 		if applyErr != nil {
-			log.Warn("op failed", "action", op.Action, "okta_id", op.OktaID, "email", op.Email, "error", applyErr)
+			log.Warn("op failed", "action", op.Action, "okta_id", op.OktaID, "subject", subjectOf(op), "error", applyErr)
 			res.Failures = append(res.Failures, OpFailure{Op: op, Err: applyErr})
 			if err := r.Store.OpFailed(recordCtx, opID, applyErr.Error()); err != nil {
-				return res, fmt.Errorf("journal the failure of %s of %s: %w", op.Action, op.Email, err)
+				return res, fmt.Errorf("journal the failure of %s of %s: %w", op.Action, subjectOf(op), err)
 			}
 			continue
 		}
-		if err := r.Store.OpApplied(recordCtx, opID, record); err != nil {
-			return res, fmt.Errorf("record %s of %s: %w", op.Action, op.Email, err)
+		if err := commit(recordCtx); err != nil {
+			return res, fmt.Errorf("record %s of %s: %w", op.Action, subjectOf(op), err)
 		}
-		log.Debug("op applied", "action", op.Action, "okta_id", op.OktaID, "lms_id", record.LMSID, "changes", len(op.Changes))
+		log.Debug("op applied", "action", op.Action, "okta_id", op.OktaID, "subject", subjectOf(op), "changes", len(op.Changes))
 		res.Applied = append(res.Applied, op)
 	}
 	for _, op := range res.Skipped {
-		log.Warn("op skipped after an earlier failure", "action", op.Action, "okta_id", op.OktaID, "email", op.Email)
+		log.Warn("op skipped after an earlier failure", "action", op.Action, "okta_id", op.OktaID, "subject", subjectOf(op))
 	}
 	return res, nil
+}
+
+// applyOne sends one op to the LMS and returns how to record it.
+func (r *Runner) applyOne(ctx context.Context, log *slog.Logger, runID int64, seq int, opID int64, op reconcile.Op, book *idBook) (func(context.Context) error, error) {
+	if op.Action.OnGroup() || op.Action.OnMembership() {
+		groups, ok := r.Target.(GroupTarget)
+		if !ok {
+			return nil, errors.New("this LMS target does not mirror groups")
+		}
+		if op.GroupLMSID == "" && op.Action != reconcile.ActionGroupCreate {
+			return nil, fmt.Errorf("group %q has no LMS id: its creation failed earlier", op.GroupName)
+		}
+		if op.Action.OnMembership() && op.LMSID == "" {
+			return nil, fmt.Errorf("%s has no LMS account yet: its creation failed earlier", op.Email)
+		}
+		group, err := groups.ApplyGroup(ctx, op)
+		if err != nil {
+			return nil, err
+		}
+		if group.LMSID == "" {
+			group.LMSID = op.GroupLMSID
+		}
+		book.groups[op.GroupOktaID] = group.LMSID
+		return func(ctx context.Context) error { return r.Store.GroupOpApplied(ctx, opID, op, group) }, nil
+	}
+	if op.LMSID == "" && op.Action != reconcile.ActionCreate {
+		return nil, fmt.Errorf("%s has no LMS account yet: its creation failed earlier", op.Email)
+	}
+	record, err := r.Target.Apply(ctx, op)
+	if errors.Is(err, ErrTaken) && op.Action == reconcile.ActionCreate && ctx.Err() == nil {
+		record, err = r.adopt(ctx, log, runID, seq, opID, op, err)
+		if err == nil {
+			book.users[op.OktaID] = record.LMSID
+			return func(context.Context) error { return nil }, nil // adopt journaled it
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	book.users[op.OktaID] = record.LMSID
+	return func(ctx context.Context) error { return r.Store.OpApplied(ctx, opID, record) }, nil
+}
+
+// idBook knows the LMS ids of people and groups, from the snapshot and from
+// the ops applied so far: a plan made before a create cannot know the id a
+// later op on the same person or group needs.
+type idBook struct {
+	users  map[string]string // Okta user id → LMS id
+	groups map[string]string // Okta group id → LMS id
+}
+
+func (r *Runner) idBook(ctx context.Context) (*idBook, error) {
+	users, err := r.Store.Users(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load the snapshot: %w", err)
+	}
+	groups, err := r.Store.Groups(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load the snapshot: %w", err)
+	}
+	book := &idBook{users: make(map[string]string, len(users)), groups: make(map[string]string, len(groups))}
+	for _, u := range users {
+		book.users[u.OktaID] = u.LMSID
+	}
+	for _, g := range groups {
+		book.groups[g.OktaID] = g.LMSID
+	}
+	return book, nil
+}
+
+// resolve fills the LMS ids the op lacks.
+func (b *idBook) resolve(op reconcile.Op) reconcile.Op {
+	if op.LMSID == "" && op.OktaID != "" && op.Action != reconcile.ActionCreate {
+		op.LMSID = b.users[op.OktaID]
+		op.Record.LMSID = op.LMSID
+	}
+	if op.GroupLMSID == "" && op.GroupOktaID != "" {
+		op.GroupLMSID = b.groups[op.GroupOktaID]
+	}
+	return op
+}
+
+// subjectOf names what an op acts on, for logs and errors.
+func subjectOf(op reconcile.Op) string {
+	switch {
+	case op.Action.OnGroup():
+		return fmt.Sprintf("group %q", op.GroupName)
+	case op.Action.OnMembership():
+		return fmt.Sprintf("%s in group %q", op.Email, op.GroupName)
+	}
+	return op.Email
 }
 
 // adopt handles a create the LMS refused because the account exists: made

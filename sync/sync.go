@@ -42,6 +42,15 @@ var ErrNoRun = errors.New("no such run")
 // ErrLocked is returned by Store.Lock while another run holds the lock.
 var ErrLocked = errors.New("the run lock is held")
 
+// GroupTarget is a Target that mirrors groups too.
+type GroupTarget interface {
+	// ListGroups returns the LMS groups, members and managers as LMS user ids.
+	ListGroups(ctx context.Context) ([]reconcile.Group, error)
+	// ApplyGroup performs a group or membership op and returns the group as
+	// the LMS now holds it (its id, at least).
+	ApplyGroup(ctx context.Context, op reconcile.Op) (reconcile.Group, error)
+}
+
 // Store is the snapshot of what oktalms applied, and the journal of runs and ops.
 type Store interface {
 	// Lock takes the run lock of this database at once, or returns
@@ -73,6 +82,11 @@ type Store interface {
 	// OpApplied journals the op as applied and writes the record to the
 	// snapshot, in one transaction.
 	OpApplied(ctx context.Context, opID int64, record reconcile.User) error
+	// Groups returns the mirrored groups as last applied.
+	Groups(ctx context.Context) ([]reconcile.Group, error)
+	// GroupOpApplied journals a group or membership op as applied and
+	// moves the group's snapshot row with it, in one transaction.
+	GroupOpApplied(ctx context.Context, opID int64, op reconcile.Op, group reconcile.Group) error
 	// OpFailed journals the op as failed; the snapshot is left as it was.
 	OpFailed(ctx context.Context, opID int64, reason string) error
 }
@@ -143,6 +157,7 @@ type History interface {
 type JournalEntry struct {
 	ID         int64              `json:"id"`
 	RunID      int64              `json:"run_id"`
+	GroupName  string             `json:"group,omitempty"`
 	Seq        int                `json:"seq"`
 	Action     string             `json:"action"`
 	OktaID     string             `json:"okta_id"`

@@ -160,6 +160,110 @@ func (s *Store) OpInterrupted(ctx context.Context, opID int64, note string) erro
 	return err
 }
 
+// Groups returns the mirrored groups as last applied, ordered by Okta id.
+func (s *Store) Groups(ctx context.Context) ([]reconcile.Group, error) {
+	var rows []struct {
+		OktaID   string `db:"okta_id"`
+		LMSID    string `db:"lms_id"`
+		Name     string `db:"name"`
+		Members  string `db:"members"`
+		Managers string `db:"managers"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, `SELECT okta_id, lms_id, name, members, managers FROM groups ORDER BY okta_id`); err != nil {
+		return nil, fmt.Errorf("read the groups: %w", err)
+	}
+	out := make([]reconcile.Group, 0, len(rows))
+	for _, r := range rows {
+		g := reconcile.Group{OktaID: r.OktaID, LMSID: r.LMSID, Name: r.Name}
+		if err := errors.Join(json.Unmarshal([]byte(r.Members), &g.Members), json.Unmarshal([]byte(r.Managers), &g.Managers)); err != nil {
+			return nil, fmt.Errorf("decode group %s: %w", r.OktaID, err)
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+// GroupOpApplied journals a group or membership op as applied and moves the
+// group's row with it, in one transaction: a group op writes group, a
+// membership op adds or removes the person in the row's members or managers.
+func (s *Store) GroupOpApplied(ctx context.Context, opID int64, op reconcile.Op, group reconcile.Group) error {
+	now := s.stamp()
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE operations SET status = 'applied', group_lms_id = ?, finished_at = ? WHERE id = ?`,
+			group.LMSID, now, opID); err != nil {
+			return err
+		}
+		if op.Action.OnMembership() {
+			if op.OktaID == "" {
+				return nil // someone oktalms does not manage, removed by groups.exclusive
+			}
+			var err error
+			if group, err = s.groupRow(ctx, tx, op.GroupOktaID); err != nil {
+				return err
+			}
+			switch op.Action {
+			case reconcile.ActionMemberAdd:
+				group.Members = withID(group.Members, op.OktaID, true)
+			case reconcile.ActionMemberRemove:
+				group.Members = withID(group.Members, op.OktaID, false)
+			case reconcile.ActionManagerAdd:
+				group.Managers = withID(group.Managers, op.OktaID, true)
+			case reconcile.ActionManagerRemove:
+				group.Managers = withID(group.Managers, op.OktaID, false)
+			}
+		}
+		if op.Action == reconcile.ActionGroupArchive {
+			_, err := tx.ExecContext(ctx, `DELETE FROM groups WHERE okta_id = ?`, op.GroupOktaID)
+			return err
+		}
+		members, _ := json.Marshal(nonNil(group.Members))
+		managers, _ := json.Marshal(nonNil(group.Managers))
+		_, err := tx.ExecContext(ctx, `INSERT INTO groups (okta_id, lms_id, name, members, managers, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (okta_id) DO UPDATE SET lms_id = excluded.lms_id, name = excluded.name,
+				members = excluded.members, managers = excluded.managers, updated_at = excluded.updated_at`,
+			op.GroupOktaID, group.LMSID, group.Name, string(members), string(managers), now)
+		return err
+	})
+}
+
+func (s *Store) groupRow(ctx context.Context, tx *sqlx.Tx, oktaID string) (reconcile.Group, error) {
+	var row struct {
+		LMSID    string `db:"lms_id"`
+		Name     string `db:"name"`
+		Members  string `db:"members"`
+		Managers string `db:"managers"`
+	}
+	if err := tx.GetContext(ctx, &row, `SELECT lms_id, name, members, managers FROM groups WHERE okta_id = ?`, oktaID); err != nil {
+		return reconcile.Group{}, fmt.Errorf("group %s is not in the snapshot: %w", oktaID, err)
+	}
+	g := reconcile.Group{OktaID: oktaID, LMSID: row.LMSID, Name: row.Name}
+	err := errors.Join(json.Unmarshal([]byte(row.Members), &g.Members), json.Unmarshal([]byte(row.Managers), &g.Managers))
+	return g, err
+}
+
+// withID returns ids, sorted, with id in it or not.
+func withID(ids []string, id string, in bool) []string {
+	out := make([]string, 0, len(ids)+1)
+	for _, x := range ids {
+		if x != id {
+			out = append(out, x)
+		}
+	}
+	if in {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func nonNil(ids []string) []string {
+	if ids == nil {
+		return []string{}
+	}
+	return ids
+}
+
 // Misses returns, by Okta id, the runs in a row each person was out of scope
 // without being archived.
 func (s *Store) Misses(ctx context.Context) (map[string]int, error) {
@@ -229,9 +333,10 @@ func (s *Store) StartOp(ctx context.Context, runID int64, seq int, op reconcile.
 		return 0, err
 	}
 	res, err := s.db.ExecContext(ctx, `INSERT INTO operations
-		(run_id, seq, action, okta_id, lms_id, email, changes, reason, status, started_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'started', ?)`,
-		runID, seq, string(op.Action), op.OktaID, op.LMSID, op.Email, string(changes), op.Reason, s.stamp())
+		(run_id, seq, action, okta_id, lms_id, email, changes, reason, status, started_at, group_okta_id, group_lms_id, group_name)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'started', ?, ?, ?, ?)`,
+		runID, seq, string(op.Action), op.OktaID, op.LMSID, op.Email, string(changes), op.Reason, s.stamp(),
+		op.GroupOktaID, op.GroupLMSID, op.GroupName)
 	if err != nil {
 		return 0, err
 	}
@@ -374,6 +479,9 @@ type journalRow struct {
 	Error      string         `db:"error"`
 	StartedAt  string         `db:"started_at"`
 	FinishedAt sql.NullString `db:"finished_at"`
+	GroupOkta  string         `db:"group_okta_id"`
+	GroupLMS   string         `db:"group_lms_id"`
+	GroupName  string         `db:"group_name"`
 }
 
 func (s *Store) selectJournal(ctx context.Context, query string, args ...any) ([]oksync.JournalEntry, error) {
@@ -385,7 +493,7 @@ func (s *Store) selectJournal(ctx context.Context, query string, args ...any) ([
 	for _, r := range rows {
 		e := oksync.JournalEntry{ID: r.ID, RunID: r.RunID, Seq: r.Seq, Action: r.Action, OktaID: r.OktaID,
 			LMSID: r.LMSID, Email: r.Email, Reason: r.Reason, Status: r.Status, Error: r.Error,
-			StartedAt: parseStamp(r.StartedAt)}
+			StartedAt: parseStamp(r.StartedAt), GroupName: r.GroupName}
 		if r.FinishedAt.Valid {
 			e.FinishedAt = parseStamp(r.FinishedAt.String)
 		}
