@@ -41,7 +41,10 @@ type Lessonly struct {
 	customField map[string]int // name → id, configured or learned from listings
 }
 
-var _ oksync.Target = (*Lessonly)(nil)
+var (
+	_ oksync.Target      = (*Lessonly)(nil)
+	_ oksync.GroupTarget = (*Lessonly)(nil)
+)
 
 // listPageSize is the largest page Lessonly serves: fewest requests per listing.
 const listPageSize = 1000

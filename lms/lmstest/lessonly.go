@@ -39,6 +39,8 @@ type Lessonly struct {
 	lastID      int
 	fields      []string // custom user field names; a field's id is its index+1
 	lastValueID int
+	groups      []*LessonlyGroup // ordered by id
+	lastGroupID int
 	welcome     []string
 	requests    []Request
 	faults      []*lessonlyFault

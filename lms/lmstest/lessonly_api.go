@@ -70,8 +70,8 @@ type lessonlyCustomDatum struct {
 	Value             string `json:"value"`
 }
 
-// lessonlyGroups is always empty: groups are not faked, but v1.1 clients
-// expect the key.
+// lessonlyGroups is always empty: a user's memberships are faked only in
+// GET /groups/:id, but v1.1 clients expect the key.
 type lessonlyGroups struct {
 	Member  []any `json:"member"`
 	Manager []any `json:"manager"`
@@ -215,6 +215,9 @@ func (f *Lessonly) routeLocked(method, path string, q url.Values, body []byte) (
 		v11 = true
 	}
 	segs := strings.Split(strings.TrimSuffix(rest, "/"), "/")
+	if segs[0] == "groups" && !v11 {
+		return f.routeGroupsLocked(method, segs[1:], body)
+	}
 	if segs[0] != "users" {
 		return lessonlyError(http.StatusNotFound, "Not Found")
 	}

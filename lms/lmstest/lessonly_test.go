@@ -469,7 +469,7 @@ func TestLessonlyNotFound(t *testing.T) {
 		{http.MethodPut, "/api/v1/users/999/archive", "User not found"},
 		{http.MethodPut, "/api/v1.1/users/999/restore", "User not found"},
 		{http.MethodGet, "/api/v2/users", "Not Found"},
-		{http.MethodGet, "/api/v1/groups", "Not Found"},
+		{http.MethodGet, "/api/v1/widgets", "Not Found"},
 		{http.MethodDelete, "/api/v1/users/1", "Not Found"},
 		{http.MethodGet, "/api/v1/users/1/archive", "Not Found"},
 	}
