@@ -27,7 +27,7 @@ func TestMapValues(t *testing.T) {
 		{"boolean", "employeeNumber", true, "custom", "true", ""},
 		{"list", "employeeNumber", []any{"a", 2.0, nil}, "custom", "a, 2", ""},
 		{"null is absent", "employeeNumber", nil, "custom", "", ""},
-		{"object is refused", "employeeNumber", map[string]any{"x": 1.0}, "custom", "", "is a map"},
+		{"object is refused", "employeeNumber", map[string]any{"x": 1.0}, "custom", "", "is an object"},
 		{"stray whitespace", "title", "  Engineer \t", "job_title", "Engineer", ""},
 		{"NFD becomes NFC", "title", "Inge\u0301nieure", "job_title", "Ingénieure", ""},
 		{"ISO date", "hireDate", "2021-03-04", "hire_date", "2021-03-04", ""},
@@ -100,6 +100,8 @@ func TestMappingValidate(t *testing.T) {
 		{"unknown LMS field", func(m *Mapping) { m.Fields = map[string]string{"jobtitle": "title"} }, "mapping.fields.jobtitle: unknown LMS field"},
 		{"hire date without formats", func(m *Mapping) { m.HireDateFormats = nil }, "mapping.hire_date_formats"},
 		{"custom field without attribute", func(m *Mapping) { m.Custom = map[string]string{"Employee ID": " "} }, "mapping.custom_fields"},
+		{"name template with refused characters", func(m *Mapping) { m.Name = "{lastName}; {firstName}" }, `refuses in a name (";")`},
+		{"negative length limit", func(m *Mapping) { m.MaxValueLength = -1 }, "mapping.max_value_length"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -87,6 +87,19 @@ type Problem struct {
 	Message string `json:"message"`
 	// SkipUser leaves the whole person untouched; otherwise only Field is.
 	SkipUser bool `json:"skip_user"`
+	// Warning says the value was corrected and applied (a name with
+	// characters the LMS refuses): nothing is held back.
+	Warning bool `json:"warning,omitempty"`
+}
+
+// HeldBack reports whether any problem held a person or a field back; warnings do not.
+func HeldBack(problems []Problem) bool {
+	for _, p := range problems {
+		if !p.Warning {
+			return true
+		}
+	}
+	return false
 }
 
 // SkipsUser reports whether any of the problems leaves the whole person untouched.
@@ -310,6 +323,9 @@ func newDiffer(desired, recorded State, live *State, opts Options) *differ {
 	}
 	for _, p := range desired.Problems {
 		d.inScope[p.OktaID] = struct{}{}
+		if p.Warning {
+			continue // corrected and applied: nothing to hold back
+		}
 		if d.skipped[p.OktaID] == nil {
 			d.skipped[p.OktaID] = map[string]bool{}
 		}

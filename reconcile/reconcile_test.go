@@ -180,6 +180,15 @@ func TestDiff(t *testing.T) {
 			want:     []string{"update 00ua job_title", "problem 00ua hire_date"},
 		},
 		{
+			name: "a warning (a corrected value) holds nothing back",
+			desired: reconcile.State{
+				Users:    []reconcile.User{withTitle(alice, "CTO")},
+				Problems: []reconcile.Problem{{OktaID: "00ua", Field: "name", Value: "Alice (CTO)", Warning: true}},
+			},
+			recorded: reconcile.State{Users: []reconcile.User{applied(alice, "1")}},
+			want:     []string{"update 00ua job_title", "problem 00ua name"},
+		},
+		{
 			name:     "a field no mapping manages is never compared",
 			desired:  reconcile.State{Users: []reconcile.User{alice}},
 			recorded: reconcile.State{Users: []reconcile.User{applied(alice, "1")}},

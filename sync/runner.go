@@ -117,7 +117,7 @@ type Result struct {
 // Incomplete reports whether some person was not brought in line: a problem
 // in their Okta record, a failed op, or an op skipped for safety.
 func (r Result) Incomplete() bool {
-	return len(r.Plan.Problems) > 0 || len(r.Failures) > 0 || len(r.Skipped) > 0
+	return reconcile.HeldBack(r.Plan.Problems) || len(r.Failures) > 0 || len(r.Skipped) > 0
 }
 
 // RunOnce performs one run: pull Okta, load the snapshot (and list the LMS

@@ -99,6 +99,8 @@ type MappingConfig struct {
 	CustomFields    map[string]string `mapstructure:"custom_fields"`
 	DefaultRole     string            `mapstructure:"default_role"`
 	CreateOnly      []string          `mapstructure:"create_only"`
+	SanitizeNames   bool              `mapstructure:"sanitize_names"`
+	MaxValueLength  int               `mapstructure:"max_value_length"`
 }
 
 type StateConfig struct {
@@ -135,6 +137,8 @@ var defaults = map[string]any{
 	"mapping.hire_date_formats":   []string{"2006-01-02", "01/02/2006", "2006-01-02T15:04:05Z07:00"},
 	"mapping.default_role":        "learner",
 	"mapping.create_only":         []string{},
+	"mapping.sanitize_names":      true,
+	"mapping.max_value_length":    255,
 	"safety.max_archives":         25,
 	"safety.max_archive_percent":  10.0,
 	"safety.max_shrink_percent":   20.0,
@@ -376,7 +380,8 @@ func (c Config) mapping() oktaclient.Mapping {
 	return oktaclient.Mapping{
 		Name: c.Mapping.Name, Fields: c.Mapping.Fields, Custom: c.Mapping.CustomFields,
 		HireDateFormats: c.Mapping.HireDateFormats, DefaultRole: c.Mapping.DefaultRole,
-		IncludeStaged: c.Okta.IncludeStaged,
+		IncludeStaged: c.Okta.IncludeStaged, RejectRestrictedNames: !c.Mapping.SanitizeNames,
+		MaxValueLength: c.Mapping.MaxValueLength,
 	}
 }
 

@@ -77,12 +77,8 @@ func Text(w io.Writer, p reconcile.Plan) error {
 			fmt.Fprintf(&b, "  ⏸ %s %s  held by %s\n", op.Action, subject(op), op.HeldBy)
 		}
 	}
-	if len(p.Problems) > 0 {
-		b.WriteString("\nProblems (these people, or these fields, are left as they are):\n")
-		for _, pr := range p.Problems {
-			fmt.Fprintf(&b, "  ! %s: %s %q: %s\n", who(pr), pr.Field, pr.Value, pr.Message)
-		}
-	}
+	writeProblems(&b, p.Problems, false, "Problems (these people, or these fields, are left as they are):")
+	writeProblems(&b, p.Problems, true, "Warnings (corrected and applied):")
 	b.WriteString("\n" + SummaryLine(p) + "\n")
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -133,6 +129,21 @@ func ids(op reconcile.Op) string {
 		s += " lms:" + op.LMSID
 	}
 	return s
+}
+
+// writeProblems writes the problems, or the warnings, under a title.
+func writeProblems(b *strings.Builder, problems []reconcile.Problem, warnings bool, title string) {
+	first := true
+	for _, pr := range problems {
+		if pr.Warning != warnings {
+			continue
+		}
+		if first {
+			b.WriteString("\n" + title + "\n")
+			first = false
+		}
+		fmt.Fprintf(b, "  ! %s: %s %q: %s\n", who(pr), pr.Field, pr.Value, pr.Message)
+	}
 }
 
 func who(pr reconcile.Problem) string {
@@ -213,6 +224,7 @@ type jsonProblem struct {
 	Value    string `json:"value"`
 	Message  string `json:"message"`
 	SkipUser bool   `json:"skip_user"`
+	Warning  bool   `json:"warning,omitempty"`
 }
 
 // JSON writes the machine-readable report. Within a FormatVersion its names
