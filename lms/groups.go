@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/oktalms/oktalms/reconcile"
+	oksync "github.com/oktalms/oktalms/sync"
 )
 
 // groupWriter is what a client offers to mirror groups: every target that
@@ -73,3 +74,18 @@ func applyGroup(ctx context.Context, w groupWriter, op reconcile.Op) (reconcile.
 func (c *Lessonly) ApplyGroup(ctx context.Context, op reconcile.Op) (reconcile.Group, error) {
 	return applyGroup(ctx, c, op)
 }
+
+// ApplyGroup performs a group or membership op on the SCIM service's Groups.
+func (c *SCIM) ApplyGroup(ctx context.Context, op reconcile.Op) (reconcile.Group, error) {
+	return applyGroup(ctx, c, op)
+}
+
+// ApplyGroup performs a group or membership op on Learn Amp's teams.
+func (c *LearnAmp) ApplyGroup(ctx context.Context, op reconcile.Op) (reconcile.Group, error) {
+	return applyGroup(ctx, c, op)
+}
+
+var (
+	_ oksync.GroupTarget = (*SCIM)(nil)
+	_ oksync.GroupTarget = (*LearnAmp)(nil)
+)

@@ -612,6 +612,9 @@ func Normalize(u User) User {
 	u.Name = strings.Join(strings.Fields(u.Name), " ")
 	u.Role = strings.TrimSpace(u.Role)
 	u.Fields = normalizeMap(u.Fields)
+	if m := u.Fields[FieldManagerEmail]; m != "" {
+		u.Fields[FieldManagerEmail] = strings.ToLower(m) // an email: its case means nothing
+	}
 	u.Custom = normalizeMap(u.Custom)
 	return u
 }
