@@ -295,3 +295,12 @@ func (c *Lessonly) changedFields(op reconcile.Op) map[string]any {
 	}
 	return body
 }
+
+// LessonlyFields are the canonical fields Lessonly holds.
+var LessonlyFields = []string{
+	reconcile.FieldJobTitle, reconcile.FieldDepartment, reconcile.FieldBusinessUnit, reconcile.FieldLocation,
+	reconcile.FieldHireDate, reconcile.FieldManagerName, reconcile.FieldLocale,
+}
+
+// LessonlyRoles are the roles a Lessonly account may have.
+var LessonlyRoles = []string{"learner", "creator", "manager", "admin"}

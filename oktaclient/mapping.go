@@ -40,6 +40,10 @@ type Mapping struct {
 	// negation of the config key mapping.sanitize_names (default true), so
 	// that the zero Mapping sanitises.
 	RejectRestrictedNames bool
+	// Transforms name, by change key, a function applied to the mapped
+	// value: "content_region" folds a country code into Learnerbly's
+	// content region, so what is compared is what the LMS stores.
+	Transforms map[string]string
 	// MaxValueLength is the longest value, in characters, the LMS stores
 	// (config mapping.max_value_length; Lessonly: 255); 0 means no limit.
 	MaxValueLength int
@@ -188,6 +192,9 @@ func (m Mapping) Map(id, status string, profile map[string]any) (reconcile.User,
 		v, err := m.value(raw, key == reconcile.FieldHireDate)
 		if err != nil {
 			problem(key, shown(raw), fmt.Sprintf("Okta attribute %s: %v", attr, err), false)
+		}
+		if m.Transforms[key] == "content_region" {
+			v = ContentRegion(v)
 		}
 		return v
 	}

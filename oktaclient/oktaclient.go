@@ -11,7 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -58,8 +58,21 @@ type Config struct {
 	// the app in Okta.
 	Scopes []string
 	// Groups are Okta group names or ids; members of any are in scope.
-	Groups  []string
-	Mapping Mapping
+	Groups []string
+	// SyncGroups are the Okta groups mirrored as LMS groups: names, ids
+	// (00g…), or name prefixes ending in '*' ("LMS-*").
+	SyncGroups []string
+	// ManagersGroup, when set, is a template naming the Okta group whose
+	// members manage the LMS group: with "{name} Managers", the members of
+	// the Okta group "Sales Managers" manage the LMS group "Sales".
+	ManagersGroup string
+	Mapping       Mapping
+	// Roles are ordered rules: the first whose group a person is a member
+	// of gives their role; else Mapping.DefaultRole.
+	Roles []RoleRule
+	// Manager says where a person's manager comes from; the zero value
+	// leaves manager_name to Mapping.Fields.
+	Manager ManagerSource
 	// RequestTimeout bounds each HTTP request, retries included.
 	RequestTimeout time.Duration
 	// MaxRetries bounds the retries of one request on 429, 5xx and network errors.
@@ -91,7 +104,16 @@ func (c Config) Validate() error {
 			return fmt.Errorf("okta.groups[%d]: empty group name", i)
 		}
 	}
-	return c.Mapping.Validate()
+	if err := c.validateGroups(); err != nil {
+		return err
+	}
+	if err := c.Mapping.Validate(); err != nil {
+		return err
+	}
+	if err := c.validateRoles(); err != nil {
+		return err
+	}
+	return c.Manager.validate(c.Mapping.Fields)
 }
 
 // String describes the configuration without its secrets.
@@ -188,7 +210,8 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	return &Client{cfg: cfg, sdk: sdk, tokens: tokens}, nil
 }
 
-// Pull lists the members of every scope group and maps each person once.
+// Pull lists the members of every scope group and maps each person once,
+// then gives them their roles and managers and lists the synced groups.
 // Any failure to read a group or a page fails the pull: a partial listing
 // must never be planned from, or it would archive everyone it missed.
 func (c *Client) Pull(ctx context.Context) (reconcile.State, error) {
@@ -202,26 +225,35 @@ func (c *Client) pull(ctx context.Context) (reconcile.State, error) {
 	if err != nil {
 		return reconcile.State{}, err
 	}
-	seen := make(map[string]bool)
-	var state reconcile.State
+	run := newPullRun(c)
 	for _, g := range groups {
-		err := c.eachMember(ctx, g, func(u *okta.User) {
-			if seen[u.Id] {
-				return
+		err := run.eachMember(ctx, g, func(u *okta.User) {
+			if run.byID[u.Id] != nil {
+				return // in several scope groups: mapped once
 			}
-			seen[u.Id] = true
-			var profile map[string]any
-			if u.Profile != nil {
-				profile = *u.Profile
-			}
+			profile := profileOf(u)
 			user, problems := c.cfg.Mapping.Map(u.Id, u.Status, profile)
-			state.Problems = append(state.Problems, problems...)
-			if !reconcile.SkipsUser(problems) {
-				state.Users = append(state.Users, user)
-			}
+			run.add(&pulled{profile: profile, user: user, problems: problems})
 		})
 		if err != nil {
 			return reconcile.State{}, err
+		}
+	}
+	if err := run.setRoles(ctx); err != nil {
+		return reconcile.State{}, err
+	}
+	if err := run.setManagers(ctx); err != nil {
+		return reconcile.State{}, err
+	}
+	synced, err := run.syncedGroups(ctx)
+	if err != nil {
+		return reconcile.State{}, err
+	}
+	state := reconcile.State{Groups: synced}
+	for _, p := range run.people {
+		state.Problems = append(state.Problems, p.problems...)
+		if !reconcile.SkipsUser(p.problems) {
+			state.Users = append(state.Users, p.user)
 		}
 	}
 	return state, nil
@@ -246,36 +278,69 @@ func (c *Client) resolveGroups(ctx context.Context) ([]group, error) {
 	return out, nil
 }
 
+// resolveGroup finds one scope group (okta.groups).
 func (c *Client) resolveGroup(ctx context.Context, ref string) (group, error) {
+	return c.findGroup(ctx, "okta.groups", ref)
+}
+
+// findGroup finds the group with the id ref, or the one group named ref;
+// key is the config key that named it, for the error when there is none.
+func (c *Client) findGroup(ctx context.Context, key, ref string) (group, error) {
 	if groupID.MatchString(ref) {
-		g, _, err := c.sdk.Group.GetGroup(ctx, ref)
-		if err != nil {
+		g, resp, err := c.sdk.Group.GetGroup(ctx, ref)
+		switch {
+		case resp != nil && resp.StatusCode == http.StatusNotFound:
+			return group{}, fmt.Errorf("%s: no Okta group has the id %s", key, ref)
+		case err != nil:
 			return group{}, fmt.Errorf("read Okta group %s: %w", ref, redact(err))
 		}
 		return group{id: g.Id, name: g.Profile.Name}, nil
 	}
-	found, _, err := c.sdk.Group.ListGroups(ctx, &query.Params{Q: ref, Limit: pageSize})
+	matches, err := c.groupsNamed(ctx, ref)
 	if err != nil {
-		return group{}, fmt.Errorf("find Okta group %q: %w", ref, redact(err))
-	}
-	var matches []group
-	for _, g := range found {
-		if g.Profile != nil && strings.EqualFold(g.Profile.Name, ref) {
-			matches = append(matches, group{id: g.Id, name: g.Profile.Name})
-		}
+		return group{}, err
 	}
 	switch len(matches) {
 	case 0:
-		return group{}, fmt.Errorf("okta.groups: no Okta group is named %q", ref)
+		return group{}, fmt.Errorf("%s: no Okta group is named %q", key, ref)
 	case 1:
 		return matches[0], nil
 	}
-	ids := make([]string, len(matches))
-	for i, m := range matches {
-		ids[i] = m.id
+	return group{}, fmt.Errorf("%s: %d Okta groups are named %q (%s); give the id instead", key, len(matches), ref, groupIDs(matches))
+}
+
+// groupsNamed lists the groups named name, whatever the letter case, as
+// Okta compares names. A full answer to the query is no worry here: Okta
+// answers exact matches first.
+func (c *Client) groupsNamed(ctx context.Context, name string) ([]group, error) {
+	found, _, err := c.groupsStarting(ctx, name)
+	return slices.DeleteFunc(found, func(g group) bool { return !strings.EqualFold(g.name, name) }), err
+}
+
+// groupsStarting lists the groups whose name starts with prefix, whatever
+// the letter case. Okta answers a q query at once and never pages it, so a
+// full answer may have left groups out.
+func (c *Client) groupsStarting(ctx context.Context, prefix string) (groups []group, full bool, err error) {
+	found, _, err := c.sdk.Group.ListGroups(ctx, &query.Params{Q: prefix, Limit: pageSize})
+	if err != nil {
+		return nil, false, fmt.Errorf("find Okta groups %q: %w", prefix, redact(err))
 	}
-	sort.Strings(ids)
-	return group{}, fmt.Errorf("okta.groups: %d Okta groups are named %q (%s); give the id instead", len(matches), ref, strings.Join(ids, ", "))
+	for _, g := range found {
+		if g.Profile != nil && strings.HasPrefix(strings.ToLower(g.Profile.Name), strings.ToLower(prefix)) {
+			groups = append(groups, group{id: g.Id, name: g.Profile.Name})
+		}
+	}
+	return groups, len(found) >= pageSize, nil
+}
+
+// groupIDs lists the groups' ids, sorted, for an error message.
+func groupIDs(groups []group) string {
+	ids := make([]string, len(groups))
+	for i, g := range groups {
+		ids[i] = g.id
+	}
+	slices.Sort(ids)
+	return strings.Join(ids, ", ")
 }
 
 // eachMember calls fn for every member of the group, following the Link

@@ -122,7 +122,7 @@ func checkScope(ctx context.Context, c *checklist, cfg Config, client *oktaclien
 }
 
 func checkLMS(ctx context.Context, c *checklist, cfg Config) {
-	client, err := lms.NewLessonly(cfg.lessonlyConfig("oktalms/" + version + " check"))
+	client, err := cfg.newLMS("oktalms/"+version+" check", nil, nil)
 	if err != nil {
 		c.fail("LMS client", err, "correct the lms section of the config")
 		return
@@ -130,35 +130,35 @@ func checkLMS(ctx context.Context, c *checklist, cfg Config) {
 	if err := client.CheckAccess(ctx); err != nil {
 		switch {
 		case unreachable(err):
-			c.fail("Lessonly at "+cfg.LMS.URL, err, "check lms.url and that this machine may reach it (proxy, firewall)")
+			c.fail(capitalize(cfg.LMS.lmsName())+" at "+cfg.LMS.URL, err, "check lms.url and that this machine may reach it (proxy, firewall)")
 		case lms.Unauthorized(err):
-			c.fail("Lessonly API key", err, "check lms.subdomain and OKTALMS_LMS_API_KEY; Lessonly support issues API keys")
+			c.fail(capitalize(cfg.LMS.lmsName())+" credentials", err, credentialsFix[cfg.LMS.Kind])
 		default:
-			c.fail("Lessonly API", err, "see the message; retry later if Lessonly is rate limiting")
+			c.fail(capitalize(cfg.LMS.lmsName())+" API", err, "see the message; retry later if it is rate limiting")
 		}
 		return
 	}
-	c.pass("Lessonly key accepted (%s, subdomain %s)", cfg.LMS.URL, cfg.LMS.Subdomain)
+	c.pass("%s credentials accepted (%s)", capitalize(cfg.LMS.lmsName()), cfg.LMS.URL)
 	_, custom := cfg.mapping().FieldNames()
 	if len(custom) == 0 {
 		return
 	}
 	missing, known, err := client.MissingCustomFields(ctx, custom)
 	if err != nil {
-		c.fail("Lessonly custom fields", err, "retry later")
+		c.fail(capitalize(cfg.LMS.lmsName())+" custom fields", err, "retry later")
 		return
 	}
 	for _, name := range custom {
 		switch {
 		case !slices.Contains(missing, name):
-			c.pass("Lessonly custom field %q found", name)
+			c.pass("%s custom field %q found", capitalize(cfg.LMS.lmsName()), name)
 		case len(known) == 0:
-			// Lessonly lists no field definitions: with no account carrying
+			// The LMS lists no field definitions: with no account carrying
 			// any custom data, a name cannot be verified either way.
-			c.warn(fmt.Sprintf("Lessonly custom field %q", name),
-				"cannot be verified: no account carries custom field data yet; give its id in lms.custom_field_ids to be sure")
+			c.warn(fmt.Sprintf("%s custom field %q", capitalize(cfg.LMS.lmsName()), name),
+				"cannot be verified: no account carries custom field data yet (for Lessonly, give its id in lms.custom_field_ids to be sure)")
 		default:
-			c.fail(fmt.Sprintf("Lessonly custom field %q", name), errors.New("no account carries it"),
+			c.fail(fmt.Sprintf("%s custom field %q", capitalize(cfg.LMS.lmsName()), name), errors.New("no account carries it"),
 				fmt.Sprintf("copy the exact name from Lessonly into mapping.custom_fields (known: %s); a name that does not exist would create a new field", strings.Join(known, ", ")))
 		}
 	}
@@ -169,4 +169,18 @@ func unreachable(err error) bool {
 	var opErr *net.OpError
 	var dnsErr *net.DNSError
 	return errors.As(err, &opErr) || errors.As(err, &dnsErr)
+}
+
+// credentialsFix says where each kind's credentials come from.
+var credentialsFix = map[string]string{
+	kindLessonly: "check lms.subdomain and OKTALMS_LMS_API_KEY; Lessonly support issues API keys",
+	kindSCIM:     "check lms.auth and OKTALMS_LMS_TOKEN (or lms.username and OKTALMS_LMS_PASSWORD); the LMS's admin settings issue them",
+	kindLearnAmp: "check lms.client_id and OKTALMS_LMS_CLIENT_SECRET, and the scopes granted; only the Learn Amp account Owner can create API credentials",
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }

@@ -13,14 +13,14 @@ func TestCheckReportsEachFailureDistinctly(t *testing.T) {
 		break_ func(w *world)
 		want   []string // substrings of the checklist, failure and fix
 	}{
-		{"all good", func(w *world) {}, []string{`✓ Okta group "LMS Learners"`, "1 members readable", "✓ Lessonly key accepted",
+		{"all good", func(w *world) {}, []string{`✓ Okta group "LMS Learners"`, "1 members readable", "✓ Lessonly credentials accepted",
 			`✓ Lessonly custom field "Employee ID" found`, "All checks passed."}},
 		{"bad Okta token", func(w *world) { w.env["OKTALMS_OKTA_TOKEN"] = "revoked" },
 			[]string{"✗ Okta credentials", "Invalid token", "fix: create a new API token"}},
 		{"unknown group", func(w *world) { w.env["OKTALMS_OKTA_GROUPS"] = "LMS Learners,LMS Lerners" },
 			[]string{`✓ Okta group "LMS Learners"`, `✗ Okta group "LMS Lerners"`, "fix: check the name in Okta"}},
 		{"bad LMS key", func(w *world) { w.env["OKTALMS_LMS_API_KEY"] = "wrong" },
-			[]string{"✗ Lessonly API key", "401", "fix: check lms.subdomain and OKTALMS_LMS_API_KEY"}},
+			[]string{"✗ Lessonly credentials", "401", "fix: check lms.subdomain and OKTALMS_LMS_API_KEY"}},
 		{"unknown custom field", func(w *world) {
 			raw := strings.Replace(w.configText(), "Employee ID: employeeNumber", "Employe ID: employeeNumber", 1)
 			w.writeConfig(raw)

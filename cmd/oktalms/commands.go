@@ -14,7 +14,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/oktalms/oktalms/lms"
 	"github.com/oktalms/oktalms/oktaclient"
 	"github.com/oktalms/oktalms/reconcile"
 	"github.com/oktalms/oktalms/reconcile/report"
@@ -250,14 +249,15 @@ func newRunner(ctx context.Context, cfg Config, store oksync.Store, logger *slog
 	if err != nil {
 		return nil, err
 	}
-	lmsCfg := cfg.lessonlyConfig(userAgent)
 	var observers []oksync.Observer
+	var lmsHTTP *http.Client
+	var lmsRetry func()
 	if metrics != nil {
 		observers = append(observers, metrics)
 		oktaCfg.Transport = metrics.Transport("okta", http.DefaultTransport)
 		oktaCfg.OnRetry = func() { metrics.Retry("okta") }
-		lmsCfg.HTTPClient = &http.Client{Transport: metrics.Transport("lms", http.DefaultTransport)}
-		lmsCfg.Retry.OnRetry = func() { metrics.Retry("lms") }
+		lmsHTTP = &http.Client{Transport: metrics.Transport("lms", http.DefaultTransport)}
+		lmsRetry = func() { metrics.Retry("lms") }
 	}
 	if cfg.Notify.WebhookURL != "" {
 		observers = append(observers, &oksync.Webhook{URL: cfg.Notify.WebhookURL, Always: cfg.Notify.Always,
@@ -267,7 +267,7 @@ func newRunner(ctx context.Context, cfg Config, store oksync.Store, logger *slog
 	if err != nil {
 		return nil, err
 	}
-	target, err := lms.NewLessonly(lmsCfg)
+	target, err := cfg.newLMS(userAgent, lmsHTTP, lmsRetry)
 	if err != nil {
 		return nil, err
 	}

@@ -27,6 +27,7 @@ type Config struct {
 	Okta     OktaConfig     `mapstructure:"okta"`
 	LMS      LMSConfig      `mapstructure:"lms"`
 	Mapping  MappingConfig  `mapstructure:"mapping"`
+	Groups   GroupsConfig   `mapstructure:"groups"`
 	State    StateConfig    `mapstructure:"state"`
 	Safety   SafetyConfig   `mapstructure:"safety"`
 	Plan     PlanConfig     `mapstructure:"plan"`
@@ -82,14 +83,47 @@ type OktaConfig struct {
 }
 
 type LMSConfig struct {
-	Kind             string         `mapstructure:"kind"`
-	URL              string         `mapstructure:"url"`
-	Subdomain        string         `mapstructure:"subdomain"`
-	APIKey           string         `mapstructure:"api_key"`
-	SendWelcomeEmail bool           `mapstructure:"send_welcome_email"`
-	CustomFieldIDs   map[string]int `mapstructure:"custom_field_ids"`
-	RequestTimeout   time.Duration  `mapstructure:"request_timeout"`
-	MaxRetries       int            `mapstructure:"max_retries"`
+	Kind             string        `mapstructure:"kind"`
+	URL              string        `mapstructure:"url"`
+	SendWelcomeEmail bool          `mapstructure:"send_welcome_email"`
+	RequestTimeout   time.Duration `mapstructure:"request_timeout"`
+	MaxRetries       int           `mapstructure:"max_retries"`
+	// Lessonly
+	Subdomain      string         `mapstructure:"subdomain"`
+	APIKey         string         `mapstructure:"api_key"`
+	CustomFieldIDs map[string]int `mapstructure:"custom_field_ids"`
+	// SCIM
+	Preset      string            `mapstructure:"preset"`
+	CompanyID   string            `mapstructure:"company_id"`
+	Auth        string            `mapstructure:"auth"`
+	Token       string            `mapstructure:"token"`
+	Username    string            `mapstructure:"username"`
+	Password    string            `mapstructure:"password"`
+	Attributes  map[string]string `mapstructure:"attributes"`
+	MultiValued []string          `mapstructure:"multi_valued"`
+	Schemas     []string          `mapstructure:"schemas"`
+	// Learn Amp
+	ClientID     string   `mapstructure:"client_id"`
+	ClientSecret string   `mapstructure:"client_secret"`
+	Scopes       []string `mapstructure:"scopes"`
+}
+
+type GroupsConfig struct {
+	Sync           []string `mapstructure:"sync" json:"sync"`
+	Managers       string   `mapstructure:"managers" json:"managers"`
+	Exclusive      bool     `mapstructure:"exclusive" json:"exclusive"`
+	ArchiveRemoved bool     `mapstructure:"archive_removed" json:"archive_removed"`
+}
+
+type RoleRule struct {
+	Group string `mapstructure:"group" json:"group"`
+	Role  string `mapstructure:"role" json:"role"`
+}
+
+type ManagerConfig struct {
+	Attribute      string `mapstructure:"attribute" json:"attribute"`
+	IDAttribute    string `mapstructure:"id_attribute" json:"id_attribute"`
+	EmailAttribute string `mapstructure:"email_attribute" json:"email_attribute"`
 }
 
 type MappingConfig struct {
@@ -101,6 +135,10 @@ type MappingConfig struct {
 	CreateOnly      []string          `mapstructure:"create_only"`
 	SanitizeNames   bool              `mapstructure:"sanitize_names"`
 	MaxValueLength  int               `mapstructure:"max_value_length"`
+	Roles           []RoleRule        `mapstructure:"roles"`
+	Manager         ManagerConfig     `mapstructure:"manager"`
+	SecondPass      []string          `mapstructure:"second_pass"`
+	Transforms      map[string]string `mapstructure:"transforms"`
 }
 
 type StateConfig struct {
@@ -115,49 +153,68 @@ type LogConfig struct {
 // defaults holds every scalar and list key with its default. viper ignores
 // an environment override of a key it has no default for, so none is missing.
 var defaults = map[string]any{
-	"okta.org_url":                "",
-	"okta.auth":                   "token",
-	"okta.token":                  "",
-	"okta.client_id":              "",
-	"okta.private_key_file":       "",
-	"okta.private_key_id":         "",
-	"okta.scopes":                 oktaclient.DefaultScopes,
-	"okta.groups":                 []string{},
-	"okta.include_staged":         false,
-	"okta.request_timeout":        30 * time.Second,
-	"okta.max_retries":            4,
-	"lms.kind":                    "lessonly",
-	"lms.url":                     "https://api.lessonly.com",
-	"lms.subdomain":               "",
-	"lms.api_key":                 "",
-	"lms.send_welcome_email":      false,
-	"lms.request_timeout":         30 * time.Second,
-	"lms.max_retries":             5,
-	"mapping.name":                "{firstName} {lastName}",
-	"mapping.hire_date_formats":   []string{"2006-01-02", "01/02/2006", "2006-01-02T15:04:05Z07:00"},
-	"mapping.default_role":        "learner",
-	"mapping.create_only":         []string{},
-	"mapping.sanitize_names":      true,
-	"mapping.max_value_length":    255,
-	"safety.max_archives":         25,
-	"safety.max_archive_percent":  10.0,
-	"safety.max_shrink_percent":   20.0,
-	"safety.archive_after_misses": 1,
-	"safety.protected":            []string{},
-	"safety.retry_budget":         300,
-	"plan.max_age":                24 * time.Hour,
-	"state.path":                  "/var/lib/oktalms/oktalms.db",
-	"schedule.times":              []string{"0 6 * * *", "0 15 * * *"},
-	"schedule.timezone":           "UTC",
-	"schedule.catch_up":           true,
-	"schedule.shutdown_timeout":   30 * time.Second,
-	"admin.listen":                "127.0.0.1:8787",
-	"admin.token":                 "",
-	"admin.unhealthy_after":       2,
-	"notify.webhook_url":          "",
-	"notify.always":               false,
-	"log.level":                   "info",
-	"log.format":                  "text",
+	"okta.org_url":                    "",
+	"okta.auth":                       "token",
+	"okta.token":                      "",
+	"okta.client_id":                  "",
+	"okta.private_key_file":           "",
+	"okta.private_key_id":             "",
+	"okta.scopes":                     oktaclient.DefaultScopes,
+	"okta.groups":                     []string{},
+	"okta.include_staged":             false,
+	"okta.request_timeout":            30 * time.Second,
+	"okta.max_retries":                4,
+	"lms.kind":                        "lessonly",
+	"lms.url":                         "https://api.lessonly.com",
+	"lms.subdomain":                   "",
+	"lms.api_key":                     "",
+	"lms.send_welcome_email":          false,
+	"lms.request_timeout":             30 * time.Second,
+	"lms.max_retries":                 5,
+	"lms.preset":                      "",
+	"lms.company_id":                  "",
+	"lms.auth":                        "",
+	"lms.token":                       "",
+	"lms.username":                    "",
+	"lms.password":                    "",
+	"lms.multi_valued":                []string{},
+	"lms.schemas":                     []string{},
+	"lms.client_id":                   "",
+	"lms.client_secret":               "",
+	"lms.scopes":                      []string{},
+	"groups.sync":                     []string{},
+	"groups.managers":                 "",
+	"groups.exclusive":                false,
+	"groups.archive_removed":          false,
+	"mapping.manager.attribute":       "",
+	"mapping.manager.id_attribute":    "",
+	"mapping.manager.email_attribute": "",
+	"mapping.second_pass":             []string{reconcile.FieldManagerEmail},
+	"mapping.name":                    "{firstName} {lastName}",
+	"mapping.hire_date_formats":       []string{"2006-01-02", "01/02/2006", "2006-01-02T15:04:05Z07:00"},
+	"mapping.default_role":            "learner",
+	"mapping.create_only":             []string{},
+	"mapping.sanitize_names":          true,
+	"mapping.max_value_length":        255,
+	"safety.max_archives":             25,
+	"safety.max_archive_percent":      10.0,
+	"safety.max_shrink_percent":       20.0,
+	"safety.archive_after_misses":     1,
+	"safety.protected":                []string{},
+	"safety.retry_budget":             300,
+	"plan.max_age":                    24 * time.Hour,
+	"state.path":                      "/var/lib/oktalms/oktalms.db",
+	"schedule.times":                  []string{"0 6 * * *", "0 15 * * *"},
+	"schedule.timezone":               "UTC",
+	"schedule.catch_up":               true,
+	"schedule.shutdown_timeout":       30 * time.Second,
+	"admin.listen":                    "127.0.0.1:8787",
+	"admin.token":                     "",
+	"admin.unhealthy_after":           2,
+	"notify.webhook_url":              "",
+	"notify.always":                   false,
+	"log.level":                       "info",
+	"log.format":                      "text",
 }
 
 // defaultFieldMapping follows the vendors' own Okta mappings (location from
@@ -175,7 +232,7 @@ var defaultFieldMapping = map[string]string{
 
 // caseSensitiveMaps are the maps whose keys are names in the LMS. viper
 // lower-cases every key, so they are read again from the YAML as written.
-var caseSensitiveMaps = [][2]string{{"mapping", "custom_fields"}, {"lms", "custom_field_ids"}}
+var caseSensitiveMaps = [][2]string{{"mapping", "custom_fields"}, {"lms", "custom_field_ids"}, {"lms", "attributes"}, {"mapping", "transforms"}}
 
 // envName is the environment variable that overrides a key: OKTALMS_OKTA_TOKEN.
 func envName(key string) string {
@@ -264,6 +321,16 @@ func restoreKeyCase(raw []byte, cfg *Config) error {
 			if err := node.Decode(&cfg.Mapping.CustomFields); err != nil {
 				return fmt.Errorf("%s: want a map of LMS field name to Okta attribute: %w", key, err)
 			}
+		case "lms.attributes":
+			cfg.LMS.Attributes = nil
+			if err := node.Decode(&cfg.LMS.Attributes); err != nil {
+				return fmt.Errorf("%s: want a map of field (or custom:<name>) to SCIM attribute path: %w", key, err)
+			}
+		case "mapping.transforms":
+			cfg.Mapping.Transforms = nil
+			if err := node.Decode(&cfg.Mapping.Transforms); err != nil {
+				return fmt.Errorf("%s: want a map of field (or custom:<name>) to a transform: %w", key, err)
+			}
 		case "lms.custom_field_ids":
 			cfg.LMS.CustomFieldIDs = nil
 			if err := node.Decode(&cfg.LMS.CustomFieldIDs); err != nil {
@@ -274,8 +341,6 @@ func restoreKeyCase(raw []byte, cfg *Config) error {
 	return nil
 }
 
-var validRoles = []string{"learner", "creator", "manager", "admin"}
-
 // Validate reports the first error, naming its key.
 func (c Config) Validate() error {
 	oktaCfg, err := c.oktaClientConfig("")
@@ -285,20 +350,26 @@ func (c Config) Validate() error {
 	if err := oktaCfg.Validate(); err != nil {
 		return err
 	}
-	if c.LMS.Kind != "lessonly" {
-		return fmt.Errorf("lms.kind: %q is not supported (supported: lessonly)", c.LMS.Kind)
-	}
-	if err := oktaclient.CheckURL("lms.url", c.LMS.URL); err != nil {
+	if err := c.validateLMS(); err != nil {
 		return err
 	}
-	if c.LMS.Subdomain == "" {
-		return errors.New("lms.subdomain: missing (your Lessonly company subdomain, the API username)")
+	for i, rule := range c.Mapping.Roles {
+		if err := c.checkRole(fmt.Sprintf("mapping.roles[%d].role", i), rule.Role); err != nil {
+			return err
+		}
 	}
-	if c.LMS.APIKey == "" {
-		return fmt.Errorf("lms.api_key: missing (set it in the config file or %s)", envName("lms.api_key"))
+	if c.LMS.Kind == kindSCIM && len(c.Mapping.Roles) > 0 {
+		return errors.New("mapping.roles: a SCIM LMS has no roles; remove mapping.roles")
 	}
-	if !slices.Contains(validRoles, c.Mapping.DefaultRole) {
-		return fmt.Errorf("mapping.default_role: %q is not a Lessonly role (%s)", c.Mapping.DefaultRole, strings.Join(validRoles, ", "))
+	for i, key := range c.Mapping.SecondPass {
+		if key != reconcile.FieldManagerEmail && !strings.HasPrefix(key, reconcile.CustomPrefix) {
+			return fmt.Errorf("mapping.second_pass[%d]: %q is not manager_email or custom:<name>", i, key)
+		}
+	}
+	for key, transform := range c.Mapping.Transforms {
+		if transform != "content_region" {
+			return fmt.Errorf("mapping.transforms.%s: %q is not a transform (content_region)", key, transform)
+		}
 	}
 	for name, id := range c.LMS.CustomFieldIDs {
 		if id <= 0 {
@@ -329,7 +400,7 @@ func (c Config) Validate() error {
 		return err
 	}
 	if c.Notify.WebhookURL != "" {
-		if err := oktaclient.CheckURL("notify.webhook_url", c.Notify.WebhookURL); err != nil {
+		if err := checkURL("notify.webhook_url", c.Notify.WebhookURL); err != nil {
 			return errors.New("notify.webhook_url: must be an https URL (http only on 127.0.0.1 and localhost)")
 		}
 	}
@@ -351,29 +422,27 @@ func (c Config) oktaClientConfig(userAgent string) (oktaclient.Config, error) {
 			return oktaclient.Config{}, fmt.Errorf("okta.private_key_file: %w", err)
 		}
 	}
+	roles := make([]oktaclient.RoleRule, len(c.Mapping.Roles))
+	for i, r := range c.Mapping.Roles {
+		roles[i] = oktaclient.RoleRule(r)
+	}
 	return oktaclient.Config{
 		OrgURL: c.Okta.OrgURL, Auth: c.Okta.Auth, Token: c.Okta.Token, ClientID: c.Okta.ClientID,
 		PrivateKeyPEM: key, PrivateKeyID: c.Okta.PrivateKeyID, Scopes: c.Okta.Scopes, Groups: c.Okta.Groups,
 		Mapping:        c.mapping(),
 		RequestTimeout: c.Okta.RequestTimeout, MaxRetries: c.Okta.MaxRetries, RetryBaseDelay: time.Second,
-		UserAgent: userAgent,
+		UserAgent: userAgent, SyncGroups: c.Groups.Sync, ManagersGroup: c.Groups.Managers, Roles: roles,
+		Manager: oktaclient.ManagerSource(c.Mapping.Manager),
 	}, nil
-}
-
-func (c Config) lessonlyConfig(userAgent string) lms.LessonlyConfig {
-	return lms.LessonlyConfig{
-		URL: c.LMS.URL, Subdomain: c.LMS.Subdomain, APIKey: c.LMS.APIKey,
-		SendWelcomeEmail: c.LMS.SendWelcomeEmail, CustomFieldIDs: c.LMS.CustomFieldIDs,
-		Timeout:   c.LMS.RequestTimeout,
-		Retry:     lms.RetryPolicy{MaxRetries: c.LMS.MaxRetries, BaseDelay: time.Second, MaxDelay: time.Minute},
-		UserAgent: userAgent,
-	}
 }
 
 // reconcileOptions are the fields the mapping manages: only those are compared.
 func (c Config) reconcileOptions() reconcile.Options {
 	fields, custom := c.mapping().FieldNames()
-	return reconcile.Options{Fields: fields, CustomFields: custom, CreateOnly: c.Mapping.CreateOnly}
+	return reconcile.Options{Fields: fields, CustomFields: custom, CreateOnly: c.Mapping.CreateOnly,
+		ManageRole: len(c.Mapping.Roles) > 0 && !slices.Contains(c.Mapping.CreateOnly, reconcile.ChangeRole),
+		SecondPass: c.Mapping.SecondPass,
+		Groups:     reconcile.GroupOptions{Exclusive: c.Groups.Exclusive, ArchiveRemoved: c.Groups.ArchiveRemoved}}
 }
 
 func (c Config) mapping() oktaclient.Mapping {
@@ -381,7 +450,7 @@ func (c Config) mapping() oktaclient.Mapping {
 		Name: c.Mapping.Name, Fields: c.Mapping.Fields, Custom: c.Mapping.CustomFields,
 		HireDateFormats: c.Mapping.HireDateFormats, DefaultRole: c.Mapping.DefaultRole,
 		IncludeStaged: c.Okta.IncludeStaged, RejectRestrictedNames: !c.Mapping.SanitizeNames,
-		MaxValueLength: c.Mapping.MaxValueLength,
+		MaxValueLength: c.Mapping.MaxValueLength, Transforms: c.Mapping.Transforms,
 	}
 }
 
@@ -462,6 +531,26 @@ func (a AdminConfig) validate() error {
 	}
 	if a.UnhealthyAfter < 0 {
 		return errors.New("admin.unhealthy_after: must be 0 (never) or more")
+	}
+	return nil
+}
+
+// checkURL is the rule for every URL oktalms sends a credential to.
+var checkURL = oktaclient.CheckURL
+
+// checkRole accepts the roles of lms.kind (SCIM has none: anything goes).
+func (c Config) checkRole(key, role string) error {
+	var roles []string
+	switch c.LMS.Kind {
+	case kindLessonly:
+		roles = lms.LessonlyRoles
+	case kindLearnAmp:
+		roles = lms.LearnAmpRoles
+	default:
+		return nil
+	}
+	if !slices.Contains(roles, role) {
+		return fmt.Errorf("%s: %q is not a %s role (%s)", key, role, c.LMS.lmsName(), strings.Join(roles, ", "))
 	}
 	return nil
 }

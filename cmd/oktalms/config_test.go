@@ -23,16 +23,21 @@ func TestExampleConfigDocumentsEveryKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var doc map[string]map[string]any
+	var doc map[string]any
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
 		t.Fatal(err)
 	}
 	documented := map[string]bool{}
-	for section, keys := range doc {
-		for key := range keys {
-			documented[section+"."+key] = true
+	var walk func(prefix string, m map[string]any)
+	walk = func(prefix string, m map[string]any) {
+		for key, v := range m {
+			documented[prefix+key] = true
+			if sub, ok := v.(map[string]any); ok {
+				walk(prefix+key+".", sub)
+			}
 		}
 	}
+	walk("", doc)
 	for key := range defaults {
 		if !documented[key] {
 			t.Errorf("config.example.yaml does not document %s", key)

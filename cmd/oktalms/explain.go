@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/oktalms/oktalms/lms"
 	"github.com/oktalms/oktalms/oktaclient"
 	"github.com/oktalms/oktalms/reconcile"
 	"github.com/oktalms/oktalms/reconcile/report"
@@ -79,7 +78,7 @@ func explain(ctx context.Context, cfg Config, who string, w io.Writer) error {
 		fmt.Fprintf(w, "%s is no longer in Okta (deleted); the snapshot still holds their account.\n", who)
 	}
 
-	target, err := lms.NewLessonly(cfg.lessonlyConfig("oktalms/" + version + " explain"))
+	target, err := cfg.newLMS("oktalms/"+version+" explain", nil, nil)
 	if err != nil {
 		return err
 	}

@@ -44,9 +44,10 @@ func configFingerprint(cfg Config) string {
 		Groups                       []string
 		IncludeStaged                bool
 		Mapping                      MappingConfig
+		Mirrored                     GroupsConfig
 		Safety                       SafetyConfig
 	}{cfg.Okta.OrgURL, cfg.LMS.Kind, cfg.LMS.URL, cfg.LMS.Subdomain, cfg.Okta.Groups, cfg.Okta.IncludeStaged,
-		cfg.Mapping, cfg.Safety}
+		cfg.Mapping, cfg.Groups, cfg.Safety}
 	body, _ := json.Marshal(relevant) // maps marshal with sorted keys: the digest is stable
 	sum := sha256.Sum256(body)
 	return hex.EncodeToString(sum[:])

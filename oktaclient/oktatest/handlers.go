@@ -228,6 +228,10 @@ func (s *Server) errorBody(code, summary string) okError {
 	}
 }
 
+// listGroups answers GET /api/v1/groups, paged. A q query finds the groups
+// whose name starts with q, whatever the letter case, and is not paged, as
+// in Okta ("paging and searching are mutually exclusive"): one answer of at
+// most limit (default 300) groups, exact matches first, with no next link.
 func (s *Server) listGroups(h http.Header, r *http.Request) (int, any) {
 	q := strings.ToLower(r.URL.Query().Get("q"))
 	var ids []string
@@ -236,11 +240,37 @@ func (s *Server) listGroups(h http.Header, r *http.Request) (int, any) {
 			ids = append(ids, id)
 		}
 	}
+	var page []string
+	if q == "" {
+		page = paginate(h, r, ids)
+	} else {
+		page = s.queryPage(h, r, ids, q)
+	}
 	out := []groupJSON{} // an empty page is [], not null
-	for _, id := range paginate(h, r, ids) {
+	for _, id := range page {
 		out = append(out, s.groups[id].json(baseURL(r)))
 	}
 	return http.StatusOK, out
+}
+
+// queryLimit is how many groups a q query answers unless limit says fewer.
+const queryLimit = 300
+
+// queryPage is the one answer to a q query over the matching ids.
+func (s *Server) queryPage(h http.Header, r *http.Request, ids []string, q string) []string {
+	exact := func(id string) int {
+		if strings.ToLower(s.groups[id].name) == q {
+			return 0
+		}
+		return 1
+	}
+	slices.SortFunc(ids, func(a, b string) int { return cmp.Or(cmp.Compare(exact(a), exact(b)), cmp.Compare(a, b)) })
+	limit := queryLimit
+	if n, err := strconv.Atoi(r.URL.Query().Get("limit")); err == nil && n > 0 {
+		limit = min(n, queryLimit)
+	}
+	h.Add("Link", fmt.Sprintf(`<%s%s?%s>; rel="self"`, baseURL(r), r.URL.Path, r.URL.RawQuery))
+	return ids[:min(limit, len(ids))]
 }
 
 func (s *Server) getGroup(_ http.Header, r *http.Request) (int, any) {

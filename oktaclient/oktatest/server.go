@@ -7,7 +7,8 @@
 // The fake speaks Okta's wire format (JSON bodies, error objects, Link header
 // paging, rate-limit headers) for the read-only endpoints the project needs:
 //
-//	GET  /api/v1/groups?q=&limit=&after=
+//	GET  /api/v1/groups?limit=&after=
+//	GET  /api/v1/groups?q=&limit=  (one answer, never paged, as in Okta)
 //	GET  /api/v1/groups/{id}
 //	GET  /api/v1/groups/{id}/users?limit=&after=
 //	GET  /api/v1/users?search=profile.email eq "…"&limit=&after=
@@ -203,6 +204,14 @@ func (s *Server) AddGroup(name string) string {
 		lastMembershipUpdated: now, members: map[string]bool{}}
 	s.groups[g.id] = g
 	return g.id
+}
+
+// RenameGroup changes the group's name; its id and members stay.
+func (s *Server) RenameGroup(groupID, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.mustGroup(groupID)
+	g.name, g.lastUpdated = name, s.tick()
 }
 
 // AddMember puts the user in the group; it is a no-op if already a member.

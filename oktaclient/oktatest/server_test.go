@@ -317,6 +317,46 @@ func TestGroupSearch(t *testing.T) {
 	}
 }
 
+func TestGroupQueryIsOneAnswerExactMatchesFirst(t *testing.T) {
+	srv := oktatest.NewServer()
+	defer srv.Close()
+	for _, name := range []string{"Eng B", "Eng A", "Engine", "Eng", "Eng C"} {
+		srv.AddGroup(name)
+	}
+	resp, body := sswsGet(t, srv, "/api/v1/groups?q=eng&limit=2")
+	groups := decode[[]map[string]any](t, body)
+	if len(groups) != 2 || groups[0]["profile"].(map[string]any)["name"] != "Eng" {
+		t.Errorf("q=eng&limit=2 answered %v, want 2 groups, Eng first", groups)
+	}
+	if next, ok := links(t, resp.Header)["next"]; ok {
+		t.Errorf("a query answered a next link %q; Okta does not page queries", next)
+	}
+}
+
+func TestRenameGroupKeepsIDAndMembers(t *testing.T) {
+	srv := oktatest.NewServer()
+	defer srv.Close()
+	gid := srv.AddGroup("Sales")
+	uid := srv.AddUser(oktatest.User{Profile: map[string]any{"login": "a@example.com"}})
+	srv.AddMember(gid, uid)
+	srv.RenameGroup(gid, "Revenue")
+
+	_, body := sswsGet(t, srv, "/api/v1/groups/"+gid)
+	if name := decode[map[string]any](t, body)["profile"].(map[string]any)["name"]; name != "Revenue" {
+		t.Errorf("renamed group is named %v, want Revenue", name)
+	}
+	for q, want := range map[string]int{"Revenue": 1, "Sales": 0} {
+		_, body := sswsGet(t, srv, "/api/v1/groups?"+url.Values{"q": {q}}.Encode())
+		if got := len(decode[[]map[string]any](t, body)); got != want {
+			t.Errorf("q=%s found %d groups, want %d", q, got, want)
+		}
+	}
+	_, body = sswsGet(t, srv, "/api/v1/groups/"+gid+"/users")
+	if users := decode[[]map[string]any](t, body); len(users) != 1 || users[0]["id"] != uid {
+		t.Errorf("members after the rename = %v, want only %s", users, uid)
+	}
+}
+
 func TestNotFound(t *testing.T) {
 	srv := oktatest.NewServer()
 	defer srv.Close()
