@@ -277,6 +277,8 @@ func (c *Lessonly) changedFields(op reconcile.Op) map[string]any {
 			body["name"] = op.Record.Name
 		case key == reconcile.ChangeExtUID:
 			body["ext_uid"] = op.OktaID
+		case key == reconcile.ChangeRole:
+			body["role"] = op.Record.Role
 		case strings.HasPrefix(key, reconcile.CustomPrefix):
 			name := strings.TrimPrefix(key, reconcile.CustomPrefix)
 			entry := map[string]any{"value": op.Record.Custom[name]}
