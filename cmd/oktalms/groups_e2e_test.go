@@ -176,4 +176,3 @@ func TestGroupOpsThatFailAreRetriedNextRun(t *testing.T) {
 		t.Errorf("the next run did not create and fill the group: %+v", w.lessonly.Groups())
 	}
 }
-
