@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	stdsync "sync"
 	"time"
 
 	oksync "github.com/oktalms/oktalms/sync"
@@ -41,6 +42,10 @@ func (e *APIError) Retryable() bool {
 	return e.Status == http.StatusTooManyRequests || e.Status >= 500 || isRateLimit403(e.Status, e.Message)
 }
 
+func (e *APIError) rateLimited() bool {
+	return e.Status == http.StatusTooManyRequests || isRateLimit403(e.Status, e.Message)
+}
+
 // isRateLimit403 recognises Lessonly's rate limit, which it answers with 403.
 func isRateLimit403(status int, message string) bool {
 	return status == http.StatusForbidden && strings.Contains(strings.ToLower(message), "rate limit")
@@ -53,6 +58,8 @@ type RetryPolicy struct {
 	MaxDelay   time.Duration
 	// OnRetry, when set, hears of every request about to be sent again.
 	OnRetry func()
+	// RequestsPerMinute paces every request on the client's side (0: no pacing).
+	RequestsPerMinute int
 }
 
 // client sends JSON requests with a per-attempt deadline and retries.
@@ -65,6 +72,13 @@ type client struct {
 	authorize func(*http.Request)
 	// errorMessage extracts the API's message from an error body.
 	errorMessage func([]byte) string
+	pace         *limiter // nil until first use; built from retry.RequestsPerMinute
+	paceOnce     stdsync.Once
+}
+
+func (c *client) limiter() *limiter {
+	c.paceOnce.Do(func() { c.pace = newLimiter(c.retry.RequestsPerMinute) })
+	return c.pace
 }
 
 // do sends the request, retrying on rate limits, 5xx and network errors,
@@ -79,11 +93,17 @@ func (c *client) do(ctx context.Context, method, path string, query url.Values, 
 	}
 	delay := c.retry.BaseDelay
 	for attempt := 0; ; attempt++ {
+		if err := c.limiter().wait(ctx); err != nil {
+			return err
+		}
 		wait, err := c.once(ctx, method, path, query, payload, out)
 		if err == nil {
 			return nil
 		}
 		var apiErr *APIError
+		if errors.As(err, &apiErr) && apiErr.rateLimited() {
+			c.limiter().slowDown()
+		}
 		retryable := !errors.As(err, &apiErr) || apiErr.Retryable()
 		if ctx.Err() != nil || !retryable || attempt >= c.retry.MaxRetries {
 			if attempt > 0 {

@@ -141,24 +141,22 @@ func NewLearnAmp(cfg LearnAmpConfig) (*LearnAmp, error) {
 		"grant_type": {"client_credentials"}, "client_id": {cfg.ClientID},
 		"client_secret": {cfg.ClientSecret}, "scope": {strings.Join(scopes, " ")},
 	}.Encode()
-	c.auth = &client{
-		http: httpClient, base: base, timeout: cmp.Or(cfg.Timeout, 30*time.Second), retry: cfg.Retry, userAgent: cfg.UserAgent,
-		// The token endpoint takes the client's credentials as a form body:
-		// authorizing the request is writing that body.
-		authorize: func(r *http.Request) {
-			r.Body, r.ContentLength = io.NopCloser(strings.NewReader(form)), int64(len(form))
-			r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(form)), nil }
-			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		},
-		errorMessage: c.errorMessage,
+	newClient := func(authorize func(*http.Request)) *client {
+		return &client{http: httpClient, base: base, timeout: cmp.Or(cfg.Timeout, 30*time.Second), retry: cfg.Retry,
+			userAgent: cfg.UserAgent, authorize: authorize, errorMessage: c.errorMessage}
 	}
-	api := *c.auth
-	api.authorize = func(r *http.Request) {
+	// The token endpoint takes the client's credentials as a form body:
+	// authorizing the request is writing that body.
+	c.auth = newClient(func(r *http.Request) {
+		r.Body, r.ContentLength = io.NopCloser(strings.NewReader(form)), int64(len(form))
+		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(form)), nil }
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	})
+	c.api = newClient(func(r *http.Request) {
 		if t := c.token.Load(); t != nil {
 			r.Header.Set("Authorization", "Bearer "+t.value)
 		}
-	}
-	c.api = &api
+	})
 	return c, nil
 }
 
@@ -424,6 +422,11 @@ func learnAmpBody(op reconcile.Op) (map[string]any, error) {
 			body["firstName"], body["lastName"] = splitName(op.Record.Name)
 		case key == reconcile.ChangeExtUID:
 			body["integrationExternalId"] = op.OktaID
+		case key == reconcile.ChangeRole: // mapping.roles: the role follows the Okta groups
+			if !slices.Contains(LearnAmpRoles, op.Record.Role) {
+				return nil, fmt.Errorf("role %q is not a Learn Amp role (%s)", op.Record.Role, strings.Join(LearnAmpRoles, ", "))
+			}
+			body["role"] = op.Record.Role
 		case strings.HasPrefix(key, reconcile.CustomPrefix):
 			name := strings.TrimPrefix(key, reconcile.CustomPrefix)
 			custom = append(custom, map[string]string{"name": name, "value": op.Record.Custom[name]})

@@ -272,6 +272,47 @@ func TestLearnAmpApplySendsOnlyWhatChanged(t *testing.T) {
 	}
 }
 
+// With mapping.roles the role follows the Okta groups: a create and an
+// update carry it as a change, which Learn Amp takes as "role".
+func TestLearnAmpRoleChange(t *testing.T) {
+	fake, clock := newLearnAmpFake(t)
+	c := newLearnAmp(t, fake, clock)
+	rec := reconcile.User{OktaID: "00ua", Email: "ada@example.com", Name: "Ada Lovelace", Role: "curator", Active: true}
+	create := learnAmpCreate(rec)
+	create.Changes = append(create.Changes, reconcile.Change{Field: "role", After: "curator"})
+	got, err := c.Apply(context.Background(), create)
+	if err != nil {
+		t.Fatalf("a create with a role change: %v", err)
+	}
+	id := atoi(t, got.LMSID)
+	if u, _ := fake.User(id); u.Role != "curator" {
+		t.Fatalf("created with role %q, want curator", u.Role)
+	}
+
+	fake.ResetRequests()
+	rec.LMSID, rec.Role = got.LMSID, "admin"
+	update := reconcile.Op{Action: reconcile.ActionUpdate, OktaID: rec.OktaID, LMSID: rec.LMSID, Email: rec.Email, Record: rec,
+		Changes: []reconcile.Change{{Field: "role", Before: "curator", After: "admin"}}}
+	if _, err := c.Apply(context.Background(), update); err != nil {
+		t.Fatalf("a role update: %v", err)
+	}
+	if m := fake.Mutations(); len(m) != 1 || string(m[0].Body) != `{"role":"admin"}` {
+		t.Errorf("a role update sent %+v, want one PUT with {\"role\":\"admin\"}", m)
+	}
+	if u, _ := fake.User(id); u.Role != "admin" {
+		t.Errorf("role after the update = %q, want admin", u.Role)
+	}
+
+	fake.ResetRequests()
+	update.Record.Role = "learner"
+	if _, err := c.Apply(context.Background(), update); err == nil || !strings.Contains(err.Error(), `role "learner" is not a Learn Amp role`) {
+		t.Errorf("a Lessonly role: got %v, want it refused", err)
+	}
+	if m := fake.Mutations(); len(m) != 0 {
+		t.Errorf("a role Learn Amp lacks was sent: %+v", m)
+	}
+}
+
 func TestLearnAmpListUsersReadsEveryPage(t *testing.T) {
 	fake, clock := newLearnAmpFake(t)
 	first := fake.AddUser(lmstest.LearnAmpUser{Email: "u0@example.com", FirstName: "User", LastName: "0"})

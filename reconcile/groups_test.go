@@ -191,3 +191,29 @@ func TestFieldsNamingPeopleWaitForASecondPass(t *testing.T) {
 		t.Errorf("reason = %q", plan.Ops[2].Reason)
 	}
 }
+
+func TestManagerReferencesWaitForThePeopleTheyName(t *testing.T) {
+	o := opts
+	o.Fields = append([]string{reconcile.FieldManagerEmail}, opts.Fields...)
+	o.SecondPass = []string{reconcile.FieldManagerEmail}
+	boss := person("00uboss", "boss@example.com", true)
+	ada := person("00ua", "ada@example.com", true, "manager_email", "boss@example.com", "job_title", "Engineer")
+	recorded := reconcile.State{Users: []reconcile.User{applied(boss, "1"), applied(ada, "2")}}
+
+	// The boss changes email and Ada a title: Ada's manager follows after the boss's update.
+	newBoss := withEmail(boss, "chief@example.com")
+	newAda := withTitle(withField(ada, "manager_email", "chief@example.com"), "Lead")
+	plan := reconcile.Diff(reconcile.State{Users: []reconcile.User{newAda, newBoss}}, recorded, nil, o)
+	got := summary(plan)
+	want := []string{"update 00ua job_title", "update 00uboss email", "update 00ua manager_email"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("plan = %q, want the manager reference last", got)
+	}
+
+	// A manager outside the scope is held back, with a problem, not sent.
+	outside := withField(ada, "manager_email", "stranger@example.com")
+	plan = reconcile.Diff(reconcile.State{Users: []reconcile.User{outside, boss}}, recorded, nil, o)
+	if got := summary(plan); !reflect.DeepEqual(got, []string{"problem 00ua manager_email"}) {
+		t.Errorf("plan = %q, want only a problem for the unsynced manager", got)
+	}
+}

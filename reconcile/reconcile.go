@@ -8,6 +8,7 @@
 package reconcile
 
 import (
+	"slices"
 	"sort"
 	"strings"
 )
@@ -204,6 +205,9 @@ type Op struct {
 	GroupName   string `json:"group_name,omitempty"`
 	// GroupRecord is what the snapshot holds of the group once a group op is applied.
 	GroupRecord *Group `json:"group_record,omitempty"`
+	// SecondPass marks an update of fields naming other people: it runs
+	// after every create, update and reactivation, once those people exist.
+	SecondPass bool `json:"second_pass,omitempty"`
 }
 
 // Changed reports whether the op changes the field with this key.
@@ -339,7 +343,35 @@ func newDiffer(desired, recorded State, live *State, opts Options) *differ {
 	for _, u := range d.desired {
 		d.inScope[u.OktaID] = struct{}{}
 	}
+	d.holdUnsyncedManagers()
 	return d
+}
+
+// holdUnsyncedManagers holds back a manager_email that names nobody the LMS
+// will have an account for: an LMS that links a person to their manager's
+// account (Learn Amp, SCIM) refuses it, and would on every run.
+func (d *differ) holdUnsyncedManagers() {
+	if !slices.Contains(d.opts.SecondPass, FieldManagerEmail) || !slices.Contains(d.opts.Fields, FieldManagerEmail) {
+		return
+	}
+	synced := make(map[string]bool, len(d.desired))
+	for _, u := range d.desired {
+		if u.Active {
+			synced[u.Email] = true
+		}
+	}
+	for _, u := range d.desired {
+		manager := u.Fields[FieldManagerEmail]
+		if manager == "" || synced[manager] || d.skipped[u.OktaID][FieldManagerEmail] {
+			continue
+		}
+		d.problems = append(d.problems, Problem{OktaID: u.OktaID, Login: u.Email, Field: FieldManagerEmail, Value: manager,
+			Message: "the manager is not an active person in the Okta scope, so the LMS has no account to link; add them to the scope"})
+		if d.skipped[u.OktaID] == nil {
+			d.skipped[u.OktaID] = map[string]bool{}
+		}
+		d.skipped[u.OktaID][FieldManagerEmail] = true
+	}
 }
 
 // withoutDuplicateEmails normalises the desired users and holds back every
@@ -455,8 +487,34 @@ func (d *differ) planCreate(want User, reason string) {
 		Changes: d.changes(User{}, first), Record: first, Reason: reason})
 	if second := d.changes(first, after); len(second) > 0 {
 		d.add(Op{Action: ActionUpdate, OktaID: want.OktaID, Email: after.Email, Name: after.Name,
-			Changes: second, Record: after, Reason: "second pass: names people created in this run"})
+			Changes: second, Record: after, Reason: "second pass: names people created in this run", SecondPass: true})
 	}
+}
+
+// splitChanges separates the changes of the keys from the others.
+func splitChanges(changes []Change, keys []string) (others, of []Change) {
+	for _, c := range changes {
+		if slices.Contains(keys, c.Field) {
+			of = append(of, c)
+		} else {
+			others = append(others, c)
+		}
+	}
+	return others, of
+}
+
+// withKeysOf returns u with the fields of the change keys as in from: the
+// record of a first pass, which leaves those fields to the second.
+func withKeysOf(u, from User, keys []string) User {
+	u.Fields, u.Custom = cloneMap(u.Fields), cloneMap(u.Custom)
+	for _, key := range keys {
+		if name, ok := strings.CutPrefix(key, CustomPrefix); ok {
+			setOrDelete(u.Custom, name, from.Custom[name])
+			continue
+		}
+		setOrDelete(u.Fields, key, from.Fields[key])
+	}
+	return u
 }
 
 // withoutKeys returns u without the fields of the change keys.
@@ -517,6 +575,20 @@ func (d *differ) planKnown(want, before User) {
 		}
 	default:
 		return
+	}
+	// Fields naming other people go in a second pass: the person named may
+	// change email, or be reactivated, in this same run.
+	first, second := splitChanges(op.Changes, d.opts.SecondPass)
+	if len(second) > 0 && op.Action != ActionArchive {
+		ref := op
+		ref.Action, ref.Changes, ref.SecondPass = ActionUpdate, second, true
+		ref.Reason = "second pass: names other people"
+		d.add(ref)
+		op.Changes = first
+		op.Record = withKeysOf(after, before, d.opts.SecondPass)
+		if op.Action == ActionUpdate && len(first) == 0 {
+			return
+		}
 	}
 	d.add(op)
 }
@@ -579,10 +651,18 @@ func (d *differ) plan() Plan {
 	for i, a := range Actions {
 		rank[a] = i
 	}
+	// A second-pass update ranks after the reactivations: between the
+	// people's ops and the memberships.
+	order := func(op Op) float64 {
+		if op.SecondPass {
+			return float64(rank[ActionReactivate]) + 0.5
+		}
+		return float64(rank[op.Action])
+	}
 	sort.SliceStable(d.ops, func(i, j int) bool {
 		a, b := d.ops[i], d.ops[j]
-		if rank[a.Action] != rank[b.Action] {
-			return rank[a.Action] < rank[b.Action]
+		if order(a) != order(b) {
+			return order(a) < order(b)
 		}
 		if a.GroupName != b.GroupName {
 			return a.GroupName < b.GroupName

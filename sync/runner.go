@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	stdsync "sync"
 	"time"
 
 	"github.com/oktalms/oktalms/reconcile"
@@ -20,6 +21,8 @@ type Runner struct {
 	Safety  reconcile.Safety
 	// RetryBudget is how many retries one run may spend on both APIs (0: no budget).
 	RetryBudget int
+	// Concurrency is how many ops are sent at once (0: one).
+	Concurrency int
 	Logger      *slog.Logger
 	Now         func() time.Time
 	// Observers hear of every finished run: metrics, notifications.
@@ -275,7 +278,7 @@ func (r *Runner) recover(ctx context.Context, log *slog.Logger) error {
 			if found && rule == "ext_uid" {
 				acct.OktaID, acct.ExtUID = e.OktaID, ""
 				log.Info("adopted the account an interrupted create made", "okta_id", e.OktaID, "lms_id", acct.LMSID)
-				if err := r.Store.OpApplied(ctx, e.ID, acct); err != nil {
+				if err := r.Store.Record(ctx, []Outcome{{OpID: e.ID, User: &acct}}); err != nil {
 					return err
 				}
 				continue
@@ -330,109 +333,199 @@ func newGroup(desired, recorded reconcile.State) bool {
 	return false
 }
 
-// apply performs the plan op by op; each op is journaled before it is sent
-// and committed with its snapshot row after the LMS acknowledged it. After any
-// failure the destructive ops are skipped: a run that could not do everything
-// it planned must not be trusted to remove access.
+// apply performs the plan: phase by phase (an action's ops together, in
+// plan order), each phase in chunks sent by up to Concurrency workers. A
+// chunk is journaled as started, in one transaction, before any of it is
+// sent; each op's outcome is recorded with the snapshot as soon as the LMS
+// answers it.
+// After any failure the destructive phases are skipped: a run that could not
+// do everything it planned must not be trusted to remove access.
 func (r *Runner) apply(ctx context.Context, log *slog.Logger, runID int64, res Result, stop <-chan struct{}) (Result, error) {
 	book, err := r.idBook(ctx)
 	if err != nil {
 		return res, err
 	}
-	for seq, op := range res.Plan.Ops {
-		if err := ctx.Err(); err != nil {
-			return res, fmt.Errorf("stopped before %s of %s: %w", op.Action, subjectOf(op), err)
+	ops, seq := res.Plan.Ops, 1
+	chunk := 4 * r.workers()
+	for start := 0; start < len(ops); {
+		end := start + 1
+		for end < len(ops) && ops[end].Action == ops[start].Action && ops[end].SecondPass == ops[start].SecondPass {
+			end++
 		}
-		select {
-		case <-stop:
-			return res, fmt.Errorf("shutting down: stopped before %s of %s; the next run goes on", op.Action, subjectOf(op))
-		default:
-		}
-		if op.Action.Destructive() && len(res.Failures) > 0 {
-			res.Skipped = append(res.Skipped, op)
-			continue
-		}
-		op = book.resolve(op)
-		opID, err := r.Store.StartOp(ctx, runID, seq+1, op)
-		if err != nil {
-			return res, fmt.Errorf("journal %s of %s: %w", op.Action, subjectOf(op), err)
-		}
-		commit, applyErr := r.applyOne(ctx, log, runID, seq, opID, op, book)
-		// The LMS has answered: its answer must be journaled even if we are
-		// being stopped, or the next run would not know what happened.
-		recordCtx := context.WithoutCancel(ctx)
-		if applyErr != nil && ctx.Err() != nil {
-			// Cancelled mid-call: the LMS may have acted. The op stays journaled
-			// as started, so the next run checks the LMS before planning.
-			return res, fmt.Errorf("interrupted during %s of %s: %w", op.Action, subjectOf(op), ctx.Err())
-		}
-		if applyErr != nil {
-			log.Warn("op failed", "action", op.Action, "okta_id", op.OktaID, "subject", subjectOf(op), "error", applyErr)
-			res.Failures = append(res.Failures, OpFailure{Op: op, Err: applyErr})
-			if err := r.Store.OpFailed(recordCtx, opID, applyErr.Error()); err != nil {
-				return res, fmt.Errorf("journal the failure of %s of %s: %w", op.Action, subjectOf(op), err)
+		phase := ops[start:end]
+		if phase[0].Action.Destructive() && len(res.Failures) > 0 {
+			res.Skipped = append(res.Skipped, phase...)
+			for _, op := range phase {
+				log.Warn("op skipped after an earlier failure", "action", op.Action, "okta_id", op.OktaID, "subject", subjectOf(op))
 			}
+			start, seq = end, seq+len(phase)
 			continue
 		}
-		if err := commit(recordCtx); err != nil {
-			return res, fmt.Errorf("record %s of %s: %w", op.Action, subjectOf(op), err)
+		for c := 0; c < len(phase); c += chunk {
+			batch := phase[c:min(c+chunk, len(phase))]
+			if err := ctx.Err(); err != nil {
+				return res, fmt.Errorf("stopped before %s of %s: %w", batch[0].Action, subjectOf(batch[0]), err)
+			}
+			select {
+			case <-stop:
+				return res, fmt.Errorf("shutting down: stopped before %s of %s; the next run goes on", batch[0].Action, subjectOf(batch[0]))
+			default:
+			}
+			for i := range batch {
+				batch[i] = book.resolve(batch[i])
+			}
+			ids, err := r.Store.StartOps(ctx, runID, seq, batch)
+			if err != nil {
+				return res, fmt.Errorf("journal %d ops: %w", len(batch), err)
+			}
+			seq += len(batch)
+			results, err := r.send(ctx, log, runID, batch, ids, book, stop)
+			if err != nil {
+				return res, err
+			}
+			interrupted := false
+			for i, result := range results {
+				switch {
+				case result.interrupted:
+					interrupted = true // journaled as started: the next run checks the LMS
+				case result.err != nil:
+					log.Warn("op failed", "action", batch[i].Action, "okta_id", batch[i].OktaID, "subject", subjectOf(batch[i]), "error", result.err)
+					res.Failures = append(res.Failures, OpFailure{Op: batch[i], Err: result.err})
+				case result.outcome.NotSent != "":
+				default:
+					log.Debug("op applied", "action", batch[i].Action, "okta_id", batch[i].OktaID, "subject", subjectOf(batch[i]))
+					res.Applied = append(res.Applied, batch[i])
+				}
+			}
+			if interrupted {
+				return res, fmt.Errorf("interrupted during %s: %w", batch[0].Action, context.Cause(ctx))
+			}
+			select {
+			case <-stop:
+				return res, fmt.Errorf("shutting down: stopped after %s of %s; the next run goes on", batch[len(batch)-1].Action, subjectOf(batch[len(batch)-1]))
+			default:
+			}
 		}
-		log.Debug("op applied", "action", op.Action, "okta_id", op.OktaID, "subject", subjectOf(op), "changes", len(op.Changes))
-		res.Applied = append(res.Applied, op)
-	}
-	for _, op := range res.Skipped {
-		log.Warn("op skipped after an earlier failure", "action", op.Action, "okta_id", op.OktaID, "subject", subjectOf(op))
+		start = end
 	}
 	return res, nil
 }
 
-// applyOne sends one op to the LMS and returns how to record it.
-func (r *Runner) applyOne(ctx context.Context, log *slog.Logger, runID int64, seq int, opID int64, op reconcile.Op, book *idBook) (func(context.Context) error, error) {
+func (r *Runner) workers() int { return max(1, r.Concurrency) }
+
+// sendResult is what became of one op of a chunk.
+type sendResult struct {
+	outcome     Outcome
+	err         error
+	interrupted bool // cut by cancellation mid-call: the LMS may have acted
+	recorded    bool // already journaled (an adoption records its own link)
+}
+
+// send sends a chunk's ops by up to Concurrency workers and records each
+// outcome as it comes. A worker that sees the stop signal sends nothing
+// more: those ops are recorded as not sent.
+func (r *Runner) send(ctx context.Context, log *slog.Logger, runID int64, batch []reconcile.Op, ids []int64, book *idBook, stop <-chan struct{}) ([]sendResult, error) {
+	results := make([]sendResult, len(batch))
+	recordErrs := make([]error, len(batch))
+	next := make(chan int)
+	var wg stdsync.WaitGroup
+	for range min(r.workers(), len(batch)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				op := batch[i]
+				select {
+				case <-stop:
+					results[i] = sendResult{outcome: Outcome{OpID: ids[i], Op: op, NotSent: "not sent: the daemon was shutting down"}}
+					recordErrs[i] = r.Store.Record(context.WithoutCancel(ctx), []Outcome{results[i].outcome})
+					continue
+				default:
+				}
+				results[i] = r.applyOne(ctx, log, runID, ids[i], op, book)
+				if res := results[i]; !res.interrupted && !res.recorded {
+					// The LMS has answered: the answer is recorded even if we
+					// are being stopped, or the next run would not know it.
+					recordErrs[i] = r.Store.Record(context.WithoutCancel(ctx), []Outcome{res.outcome})
+				}
+			}
+		}()
+	}
+	for i := range batch {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := errors.Join(recordErrs...); err != nil {
+		return results, fmt.Errorf("record the outcomes: %w", err)
+	}
+	return results, nil
+}
+
+// applyOne sends one op to the LMS.
+func (r *Runner) applyOne(ctx context.Context, log *slog.Logger, runID int64, opID int64, op reconcile.Op, book *idBook) sendResult {
+	fail := func(err error) sendResult {
+		if ctx.Err() != nil {
+			return sendResult{interrupted: true, err: err}
+		}
+		return sendResult{outcome: Outcome{OpID: opID, Op: op, Failed: err.Error()}, err: err}
+	}
 	if op.Action.OnGroup() || op.Action.OnMembership() {
 		groups, ok := r.Target.(GroupTarget)
-		if !ok {
-			return nil, errors.New("this LMS target does not mirror groups")
-		}
-		if op.GroupLMSID == "" && op.Action != reconcile.ActionGroupCreate {
-			return nil, fmt.Errorf("group %q has no LMS id: its creation failed earlier", op.GroupName)
-		}
-		if op.Action.OnMembership() && op.LMSID == "" {
-			return nil, fmt.Errorf("%s has no LMS account yet: its creation failed earlier", op.Email)
+		switch {
+		case !ok:
+			return fail(errors.New("this LMS target does not mirror groups"))
+		case op.GroupLMSID == "" && op.Action != reconcile.ActionGroupCreate:
+			return fail(fmt.Errorf("group %q has no LMS id: its creation failed earlier", op.GroupName))
+		case op.Action.OnMembership() && op.LMSID == "":
+			return fail(fmt.Errorf("%s has no LMS account yet: its creation failed earlier", op.Email))
 		}
 		group, err := groups.ApplyGroup(ctx, op)
 		if err != nil {
-			return nil, err
+			return fail(err)
 		}
 		if group.LMSID == "" {
 			group.LMSID = op.GroupLMSID
 		}
-		book.groups[op.GroupOktaID] = group.LMSID
-		return func(ctx context.Context) error { return r.Store.GroupOpApplied(ctx, opID, op, group) }, nil
+		book.setGroup(op.GroupOktaID, group.LMSID)
+		return sendResult{outcome: Outcome{OpID: opID, Op: op, Group: &group}}
 	}
 	if op.LMSID == "" && op.Action != reconcile.ActionCreate {
-		return nil, fmt.Errorf("%s has no LMS account yet: its creation failed earlier", op.Email)
+		return fail(fmt.Errorf("%s has no LMS account yet: its creation failed earlier", op.Email))
 	}
 	record, err := r.Target.Apply(ctx, op)
 	if errors.Is(err, ErrTaken) && op.Action == reconcile.ActionCreate && ctx.Err() == nil {
-		record, err = r.adopt(ctx, log, runID, seq, opID, op, err)
-		if err == nil {
-			book.users[op.OktaID] = record.LMSID
-			return func(context.Context) error { return nil }, nil // adopt journaled it
+		if record, err = r.adopt(ctx, log, runID, opID, op, err); err == nil {
+			book.setUser(op.OktaID, record.LMSID)
+			return sendResult{recorded: true}
 		}
 	}
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
-	book.users[op.OktaID] = record.LMSID
-	return func(ctx context.Context) error { return r.Store.OpApplied(ctx, opID, record) }, nil
+	book.setUser(op.OktaID, record.LMSID)
+	return sendResult{outcome: Outcome{OpID: opID, Op: op, User: &record}}
 }
 
 // idBook knows the LMS ids of people and groups, from the snapshot and from
 // the ops applied so far: a plan made before a create cannot know the id a
 // later op on the same person or group needs.
 type idBook struct {
+	mu     stdsync.Mutex
 	users  map[string]string // Okta user id → LMS id
 	groups map[string]string // Okta group id → LMS id
+}
+
+func (b *idBook) setUser(oktaID, lmsID string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.users[oktaID] = lmsID
+}
+
+func (b *idBook) setGroup(oktaID, lmsID string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.groups[oktaID] = lmsID
 }
 
 func (r *Runner) idBook(ctx context.Context) (*idBook, error) {
@@ -456,6 +549,8 @@ func (r *Runner) idBook(ctx context.Context) (*idBook, error) {
 
 // resolve fills the LMS ids the op lacks.
 func (b *idBook) resolve(op reconcile.Op) reconcile.Op {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if op.LMSID == "" && op.OktaID != "" && op.Action != reconcile.ActionCreate {
 		op.LMSID = b.users[op.OktaID]
 		op.Record.LMSID = op.LMSID
@@ -481,7 +576,7 @@ func subjectOf(op reconcile.Op) string {
 // by hand since the snapshot was taken, or by a create whose answer was
 // lost. The account is found and linked — journaled as its own op — unless
 // it belongs to another Okta user, which stays a failure.
-func (r *Runner) adopt(ctx context.Context, log *slog.Logger, runID int64, seq int, createID int64, create reconcile.Op, taken error) (reconcile.User, error) {
+func (r *Runner) adopt(ctx context.Context, log *slog.Logger, runID int64, createID int64, create reconcile.Op, taken error) (reconcile.User, error) {
 	acct, _, found, err := r.Target.FindAccount(ctx, create.OktaID, create.Email)
 	if err != nil || !found {
 		return reconcile.User{}, errors.Join(taken, err)
@@ -497,19 +592,19 @@ func (r *Runner) adopt(ctx context.Context, log *slog.Logger, runID int64, seq i
 	}
 	link := plan.Ops[0]
 	link.Reason = "the create found the account already there: adopted"
-	if err := r.Store.OpFailed(ctx, createID, "the account exists already: adopted by the next op"); err != nil {
+	if err := r.Store.Record(ctx, []Outcome{{OpID: createID, Op: create, Failed: "the account exists already: adopted by a link op"}}); err != nil {
 		return reconcile.User{}, err
 	}
-	linkID, err := r.Store.StartOp(ctx, runID, seq+1, link)
+	linkIDs, err := r.Store.StartOps(ctx, runID, 0, []reconcile.Op{link})
 	if err != nil {
 		return reconcile.User{}, err
 	}
 	record, err := r.Target.Apply(ctx, link)
 	if err != nil {
-		return reconcile.User{}, errors.Join(err, r.Store.OpFailed(context.WithoutCancel(ctx), linkID, err.Error()))
+		return reconcile.User{}, errors.Join(err, r.Store.Record(context.WithoutCancel(ctx), []Outcome{{OpID: linkIDs[0], Op: link, Failed: err.Error()}}))
 	}
 	log.Info("adopted an existing account", "okta_id", create.OktaID, "lms_id", record.LMSID)
-	return record, r.Store.OpApplied(context.WithoutCancel(ctx), linkID, record)
+	return record, r.Store.Record(context.WithoutCancel(ctx), []Outcome{{OpID: linkIDs[0], Op: link, User: &record}})
 }
 
 func mode(dryRun bool) string {

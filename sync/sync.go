@@ -32,6 +32,21 @@ type Target interface {
 	Apply(ctx context.Context, op reconcile.Op) (reconcile.User, error)
 }
 
+// Outcome is what became of one journaled op: exactly one of User, Group,
+// Failed and NotSent is set.
+type Outcome struct {
+	OpID int64
+	Op   reconcile.Op
+	// User is the record the LMS holds after a person's op.
+	User *reconcile.User
+	// Group is the group as the LMS holds it after a group or membership op.
+	Group *reconcile.Group
+	// Failed says why the LMS refused the op; the snapshot stays as it was.
+	Failed string
+	// NotSent says why the op was never sent (a shutdown).
+	NotSent string
+}
+
 // ErrTaken is wrapped by a Target's create refused because the account
 // exists already (same email or external id): the runner adopts it.
 var ErrTaken = errors.New("an account with this email or external id already exists")
@@ -77,18 +92,14 @@ type Store interface {
 	// from a process that died are marked interrupted first.
 	StartRun(ctx context.Context, run Run) (int64, error)
 	FinishRun(ctx context.Context, run Run) error
-	// StartOp journals an op as started before it is sent to the LMS.
-	StartOp(ctx context.Context, runID int64, seq int, op reconcile.Op) (int64, error)
-	// OpApplied journals the op as applied and writes the record to the
-	// snapshot, in one transaction.
-	OpApplied(ctx context.Context, opID int64, record reconcile.User) error
+	// StartOps journals ops as started, numbered from seq, before they are
+	// sent to the LMS, and returns their ids.
+	StartOps(ctx context.Context, runID int64, seq int, ops []reconcile.Op) ([]int64, error)
+	// Record journals outcomes and moves the snapshot with the applied ones,
+	// in one transaction.
+	Record(ctx context.Context, outcomes []Outcome) error
 	// Groups returns the mirrored groups as last applied.
 	Groups(ctx context.Context) ([]reconcile.Group, error)
-	// GroupOpApplied journals a group or membership op as applied and
-	// moves the group's snapshot row with it, in one transaction.
-	GroupOpApplied(ctx context.Context, opID int64, op reconcile.Op, group reconcile.Group) error
-	// OpFailed journals the op as failed; the snapshot is left as it was.
-	OpFailed(ctx context.Context, opID int64, reason string) error
 }
 
 // Triggers say who asked for a run.

@@ -272,7 +272,7 @@ func newRunner(ctx context.Context, cfg Config, store oksync.Store, logger *slog
 		return nil, err
 	}
 	return &oksync.Runner{Source: source, Target: target, Store: store, Options: cfg.reconcileOptions(),
-		Safety: cfg.Safety.reconcile(), RetryBudget: cfg.Safety.RetryBudget, Logger: logger, Now: time.Now, Observers: observers}, nil
+		Safety: cfg.Safety.reconcile(), RetryBudget: cfg.Safety.RetryBudget, Concurrency: cfg.LMS.Concurrency, Logger: logger, Now: time.Now, Observers: observers}, nil
 }
 
 func newLogger(cfg LogConfig, w io.Writer) (*slog.Logger, error) {

@@ -88,6 +88,10 @@ type LMSConfig struct {
 	SendWelcomeEmail bool          `mapstructure:"send_welcome_email"`
 	RequestTimeout   time.Duration `mapstructure:"request_timeout"`
 	MaxRetries       int           `mapstructure:"max_retries"`
+	// Concurrency is how many requests are sent at once.
+	Concurrency int `mapstructure:"concurrency"`
+	// RequestsPerMinute paces requests under the LMS's rate limit.
+	RequestsPerMinute int `mapstructure:"requests_per_minute"`
 	// Lessonly
 	Subdomain      string         `mapstructure:"subdomain"`
 	APIKey         string         `mapstructure:"api_key"`
@@ -171,6 +175,8 @@ var defaults = map[string]any{
 	"lms.send_welcome_email":          false,
 	"lms.request_timeout":             30 * time.Second,
 	"lms.max_retries":                 5,
+	"lms.concurrency":                 4,
+	"lms.requests_per_minute":         450,
 	"lms.preset":                      "",
 	"lms.company_id":                  "",
 	"lms.auth":                        "",
@@ -352,6 +358,12 @@ func (c Config) Validate() error {
 	}
 	if err := c.validateLMS(); err != nil {
 		return err
+	}
+	if c.LMS.Concurrency < 1 || c.LMS.Concurrency > 64 {
+		return errors.New("lms.concurrency: must be between 1 and 64")
+	}
+	if c.LMS.RequestsPerMinute < 0 {
+		return errors.New("lms.requests_per_minute: must be 0 (no pacing) or more")
 	}
 	for i, rule := range c.Mapping.Roles {
 		if err := c.checkRole(fmt.Sprintf("mapping.roles[%d].role", i), rule.Role); err != nil {

@@ -404,6 +404,7 @@ func TestShutdownLetsTheOpInFlightFinish(t *testing.T) {
 		w.person(fmt.Sprintf("P%d", i), "Slow")
 	}
 	w.lessonly.SetLatency(150 * time.Millisecond)
+	w.env["OKTALMS_LMS_CONCURRENCY"] = "1" // one op in flight, so the shutdown lands between two
 	d := startDaemon(t, w, "")
 	d.waitFor("the first create", func() bool { return len(w.lessonly.Mutations()) >= 2 })
 
@@ -594,6 +595,7 @@ func TestSyncNowAnswers409WhileARunIsInProgress(t *testing.T) {
 		w.person(fmt.Sprintf("Q%d", i), "Busy")
 	}
 	w.lessonly.SetLatency(300 * time.Millisecond)
+	w.env["OKTALMS_LMS_CONCURRENCY"] = "1" // keeps the CLI sync busy long enough
 	busy := w.subprocess("sync")
 	if err := busy.Start(); err != nil {
 		t.Fatal(err)

@@ -50,6 +50,7 @@ lms:
   subdomain: ` + w.lessonly.Subdomain + `
   request_timeout: 5s
   max_retries: 1
+  requests_per_minute: 0 # the fakes enforce no limit unless a test sets one
 mapping:
   fields:
     job_title: title

@@ -57,7 +57,8 @@ func (c LMSConfig) lmsName() string {
 // newLMS builds the client of lms.kind. httpClient and onRetry, when set,
 // count its requests and retries.
 func (c Config) newLMS(userAgent string, httpClient *http.Client, onRetry func()) (lmsClient, error) {
-	retry := lms.RetryPolicy{MaxRetries: c.LMS.MaxRetries, BaseDelay: time.Second, MaxDelay: time.Minute, OnRetry: onRetry}
+	retry := lms.RetryPolicy{MaxRetries: c.LMS.MaxRetries, BaseDelay: time.Second, MaxDelay: time.Minute, OnRetry: onRetry,
+		RequestsPerMinute: c.LMS.RequestsPerMinute}
 	switch c.LMS.Kind {
 	case kindSCIM:
 		cfg := c.scimConfig()
@@ -99,7 +100,9 @@ func (c Config) validateLMS() error {
 	if !slices.Contains(kinds, c.LMS.Kind) {
 		return fmt.Errorf("lms.kind: %q is not supported (supported: %s)", c.LMS.Kind, strings.Join(kinds, ", "))
 	}
-	if c.LMS.Kind != kindLessonly && c.LMS.URL == lessonlyURL && c.LMS.Preset != "easyllama" {
+	// EasyLlama's preset too: its base is built on lms.url, and a default
+	// left in place would send its token to Lessonly.
+	if c.LMS.Kind != kindLessonly && c.LMS.URL == lessonlyURL {
 		return fmt.Errorf("lms.url: set the base URL of %s (the default is Lessonly's)", c.LMS.lmsName())
 	}
 	if err := checkURL("lms.url", c.LMS.URL); err != nil {
@@ -122,6 +125,13 @@ func (c Config) validateLMS() error {
 		if c.LMS.ClientSecret == "" {
 			return fmt.Errorf("lms.client_secret: missing (set it in %s)", envName("lms.client_secret"))
 		}
+		// The client has neither: every such op would fail, on every run.
+		if c.Groups.Managers != "" {
+			return errors.New("groups.managers: oktalms does not set Learn Amp team managers; remove groups.managers")
+		}
+		if c.Groups.ArchiveRemoved {
+			return errors.New("groups.archive_removed: oktalms cannot archive a Learn Amp team; set it to false")
+		}
 		return c.checkFields(fields, lms.LearnAmpFields)
 	}
 	if _, ok := scimPresets[c.LMS.Preset]; !ok {
@@ -129,6 +139,13 @@ func (c Config) validateLMS() error {
 	}
 	if c.LMS.Preset == "easyllama" && c.LMS.CompanyID == "" {
 		return errors.New("lms.company_id: missing (the organisation id EasyLlama's customer success team gives)")
+	}
+	// The client has neither: every such op would fail, on every run.
+	if c.Groups.Managers != "" {
+		return errors.New("groups.managers: SCIM groups have no managers; remove groups.managers")
+	}
+	if c.Groups.ArchiveRemoved {
+		return errors.New("groups.archive_removed: oktalms cannot archive a SCIM group; set it to false")
 	}
 	cfg := c.scimConfig()
 	switch cfg.Auth {

@@ -60,7 +60,10 @@ func Open(ctx context.Context, path string, now func() time.Time) (*Store, error
 	if err := os.Chmod(path, 0o600); err != nil {
 		return nil, fmt.Errorf("restrict the state database to its owner: %w", err)
 	}
-	dsn := "file:" + path + "?_journal_mode=WAL&_busy_timeout=5000&_foreign_keys=on&_txlock=immediate"
+	// synchronous=NORMAL: in WAL mode a power loss may lose the last
+	// commits, never corrupt; a lost "started" or "applied" mark is what the
+	// journal's recovery and the adoption of taken accounts are for.
+	dsn := "file:" + path + "?_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=5000&_foreign_keys=on&_txlock=immediate"
 	db, err := sqlx.Open("sqlite3", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open the state database: %w", err)
@@ -183,48 +186,45 @@ func (s *Store) Groups(ctx context.Context) ([]reconcile.Group, error) {
 	return out, nil
 }
 
-// GroupOpApplied journals a group or membership op as applied and moves the
-// group's row with it, in one transaction: a group op writes group, a
-// membership op adds or removes the person in the row's members or managers.
-func (s *Store) GroupOpApplied(ctx context.Context, opID int64, op reconcile.Op, group reconcile.Group) error {
-	now := s.stamp()
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE operations SET status = 'applied', group_lms_id = ?, finished_at = ? WHERE id = ?`,
-			group.LMSID, now, opID); err != nil {
-			return err
-		}
-		if op.Action.OnMembership() {
-			if op.OktaID == "" {
-				return nil // someone oktalms does not manage, removed by groups.exclusive
-			}
-			var err error
-			if group, err = s.groupRow(ctx, tx, op.GroupOktaID); err != nil {
-				return err
-			}
-			switch op.Action {
-			case reconcile.ActionMemberAdd:
-				group.Members = withID(group.Members, op.OktaID, true)
-			case reconcile.ActionMemberRemove:
-				group.Members = withID(group.Members, op.OktaID, false)
-			case reconcile.ActionManagerAdd:
-				group.Managers = withID(group.Managers, op.OktaID, true)
-			case reconcile.ActionManagerRemove:
-				group.Managers = withID(group.Managers, op.OktaID, false)
-			}
-		}
-		if op.Action == reconcile.ActionGroupArchive {
-			_, err := tx.ExecContext(ctx, `DELETE FROM groups WHERE okta_id = ?`, op.GroupOktaID)
-			return err
-		}
-		members, _ := json.Marshal(nonNil(group.Members))
-		managers, _ := json.Marshal(nonNil(group.Managers))
-		_, err := tx.ExecContext(ctx, `INSERT INTO groups (okta_id, lms_id, name, members, managers, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (okta_id) DO UPDATE SET lms_id = excluded.lms_id, name = excluded.name,
-				members = excluded.members, managers = excluded.managers, updated_at = excluded.updated_at`,
-			op.GroupOktaID, group.LMSID, group.Name, string(members), string(managers), now)
+// recordGroup journals a group or membership op as applied and moves the
+// group's row with it: a group op writes group, a membership op adds or
+// removes the person in the row's members or managers.
+func (s *Store) recordGroup(ctx context.Context, tx *sqlx.Tx, opID int64, op reconcile.Op, group reconcile.Group, now string) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE operations SET status = 'applied', group_lms_id = ?, finished_at = ? WHERE id = ?`,
+		group.LMSID, now, opID); err != nil {
 		return err
-	})
+	}
+	if op.Action.OnMembership() {
+		if op.OktaID == "" {
+			return nil // someone oktalms does not manage, removed by groups.exclusive
+		}
+		var err error
+		if group, err = s.groupRow(ctx, tx, op.GroupOktaID); err != nil {
+			return err
+		}
+		switch op.Action {
+		case reconcile.ActionMemberAdd:
+			group.Members = withID(group.Members, op.OktaID, true)
+		case reconcile.ActionMemberRemove:
+			group.Members = withID(group.Members, op.OktaID, false)
+		case reconcile.ActionManagerAdd:
+			group.Managers = withID(group.Managers, op.OktaID, true)
+		case reconcile.ActionManagerRemove:
+			group.Managers = withID(group.Managers, op.OktaID, false)
+		}
+	}
+	if op.Action == reconcile.ActionGroupArchive {
+		_, err := tx.ExecContext(ctx, `DELETE FROM groups WHERE okta_id = ?`, op.GroupOktaID)
+		return err
+	}
+	members, _ := json.Marshal(nonNil(group.Members))
+	managers, _ := json.Marshal(nonNil(group.Managers))
+	_, err := tx.ExecContext(ctx, `INSERT INTO groups (okta_id, lms_id, name, members, managers, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (okta_id) DO UPDATE SET lms_id = excluded.lms_id, name = excluded.name,
+			members = excluded.members, managers = excluded.managers, updated_at = excluded.updated_at`,
+		op.GroupOktaID, group.LMSID, group.Name, string(members), string(managers), now)
+	return err
 }
 
 func (s *Store) groupRow(ctx context.Context, tx *sqlx.Tx, oktaID string) (reconcile.Group, error) {
@@ -326,52 +326,87 @@ func (s *Store) FinishRun(ctx context.Context, run oksync.Run) error {
 	return err
 }
 
-// StartOp journals an op as started.
-func (s *Store) StartOp(ctx context.Context, runID int64, seq int, op reconcile.Op) (int64, error) {
-	changes, err := json.Marshal(op.Changes)
-	if err != nil {
-		return 0, err
-	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO operations
-		(run_id, seq, action, okta_id, lms_id, email, changes, reason, status, started_at, group_okta_id, group_lms_id, group_name)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'started', ?, ?, ?, ?)`,
-		runID, seq, string(op.Action), op.OktaID, op.LMSID, op.Email, string(changes), op.Reason, s.stamp(),
-		op.GroupOktaID, op.GroupLMSID, op.GroupName)
-	if err != nil {
-		return 0, err
-	}
-	return res.LastInsertId()
+// StartOps journals ops as started, numbered from seq, in one transaction.
+func (s *Store) StartOps(ctx context.Context, runID int64, seq int, ops []reconcile.Op) ([]int64, error) {
+	ids := make([]int64, 0, len(ops))
+	now := s.stamp()
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		stmt, err := tx.PreparexContext(ctx, `INSERT INTO operations
+			(run_id, seq, action, okta_id, lms_id, email, changes, reason, status, started_at, group_okta_id, group_lms_id, group_name)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'started', ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for i, op := range ops {
+			changes, err := json.Marshal(op.Changes)
+			if err != nil {
+				return err
+			}
+			res, err := stmt.ExecContext(ctx, runID, seq+i, string(op.Action), op.OktaID, op.LMSID, op.Email, string(changes),
+				op.Reason, now, op.GroupOktaID, op.GroupLMSID, op.GroupName)
+			if err != nil {
+				return err
+			}
+			id, err := res.LastInsertId()
+			if err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	return ids, err
 }
 
-// OpApplied journals the op as applied and writes the snapshot row, together.
-func (s *Store) OpApplied(ctx context.Context, opID int64, record reconcile.User) error {
+// Record journals the outcomes of ops and moves the snapshot with those
+// applied, in one transaction: the snapshot never runs ahead of the journal.
+func (s *Store) Record(ctx context.Context, outcomes []oksync.Outcome) error {
+	now := s.stamp()
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		for _, o := range outcomes {
+			if err := s.record(ctx, tx, o, now); err != nil {
+				return fmt.Errorf("op %d: %w", o.OpID, err)
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Store) record(ctx context.Context, tx *sqlx.Tx, o oksync.Outcome, now string) error {
+	switch {
+	case o.Failed != "":
+		_, err := tx.ExecContext(ctx, `UPDATE operations SET status = 'failed', error = ?, finished_at = ? WHERE id = ?`, o.Failed, now, o.OpID)
+		return err
+	case o.NotSent != "":
+		_, err := tx.ExecContext(ctx, `UPDATE operations SET status = 'interrupted', error = ?, finished_at = ? WHERE id = ?`, o.NotSent, now, o.OpID)
+		return err
+	case o.Group != nil:
+		return s.recordGroup(ctx, tx, o.OpID, o.Op, *o.Group, now)
+	case o.User != nil:
+		return s.recordUser(ctx, tx, o.OpID, *o.User, now)
+	}
+	return errors.New("an outcome says neither applied, failed nor not sent")
+}
+
+func (s *Store) recordUser(ctx context.Context, tx *sqlx.Tx, opID int64, record reconcile.User, now string) error {
 	body, err := json.Marshal(record)
 	if err != nil {
 		return err
 	}
-	now := s.stamp()
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		var runID int64
-		if err := tx.GetContext(ctx, &runID, `SELECT run_id FROM operations WHERE id = ?`, opID); err != nil {
-			return fmt.Errorf("find op %d: %w", opID, err)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE operations SET status = 'applied', lms_id = ?, finished_at = ? WHERE id = ?`,
-			record.LMSID, now, opID); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO users (okta_id, lms_id, email, active, record, run_id, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (okta_id) DO UPDATE SET lms_id = excluded.lms_id, email = excluded.email,
-				active = excluded.active, record = excluded.record, run_id = excluded.run_id, updated_at = excluded.updated_at`,
-			record.OktaID, record.LMSID, record.Email, record.Active, string(body), runID, now)
+	var runID int64
+	if err := tx.GetContext(ctx, &runID, `SELECT run_id FROM operations WHERE id = ?`, opID); err != nil {
+		return fmt.Errorf("find op %d: %w", opID, err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE operations SET status = 'applied', lms_id = ?, finished_at = ? WHERE id = ?`,
+		record.LMSID, now, opID); err != nil {
 		return err
-	})
-}
-
-// OpFailed journals the op as failed with the reason.
-func (s *Store) OpFailed(ctx context.Context, opID int64, reason string) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE operations SET status = 'failed', error = ?, finished_at = ? WHERE id = ?`,
-		reason, s.stamp(), opID)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO users (okta_id, lms_id, email, active, record, run_id, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (okta_id) DO UPDATE SET lms_id = excluded.lms_id, email = excluded.email,
+			active = excluded.active, record = excluded.record, run_id = excluded.run_id, updated_at = excluded.updated_at`,
+		record.OktaID, record.LMSID, record.Email, record.Active, string(body), runID, now)
 	return err
 }
 

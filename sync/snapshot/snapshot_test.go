@@ -55,24 +55,21 @@ func TestJournalAndSnapshot(t *testing.T) {
 		Changes: []reconcile.Change{{Field: "email", After: alice.Email}}}
 	createBob := reconcile.Op{Action: reconcile.ActionCreate, OktaID: "00ub", Email: bob.Email, Record: bob}
 
-	aliceOp, err := s.StartOp(ctx, runID, 1, createAlice)
+	ids, err := s.StartOps(ctx, runID, 1, []reconcile.Op{createAlice, createBob})
 	if err != nil {
 		t.Fatal(err)
 	}
-	bobOp, err := s.StartOp(ctx, runID, 2, createBob)
-	if err != nil {
-		t.Fatal(err)
-	}
+	aliceOp, bobOp := ids[0], ids[1]
 	if unfinished, err := s.UnfinishedOps(ctx); err != nil || len(unfinished) != 2 {
 		t.Fatalf("unfinished ops = %d, %v; want 2", len(unfinished), err)
 	}
 
 	applied := alice
 	applied.LMSID = "101"
-	if err := s.OpApplied(ctx, aliceOp, applied); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.OpFailed(ctx, bobOp, "lessonly: 400 Email has already been taken"); err != nil {
+	if err := s.Record(ctx, []oksync.Outcome{
+		{OpID: aliceOp, Op: createAlice, User: &applied},
+		{OpID: bobOp, Op: createBob, Failed: "lessonly: 400 Email has already been taken"},
+	}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -124,11 +121,12 @@ func TestAppliedRecordReplacesThePreviousOne(t *testing.T) {
 	for _, title := range []string{"Engineer", "Lead"} {
 		rec := reconcile.User{OktaID: "00ua", LMSID: "7", Email: "a@example.com", Active: true,
 			Fields: map[string]string{"job_title": title}}
-		opID, err := s.StartOp(ctx, runID, 1, reconcile.Op{Action: reconcile.ActionUpdate, OktaID: "00ua", Record: rec})
+		op := reconcile.Op{Action: reconcile.ActionUpdate, OktaID: "00ua", Record: rec}
+		ids, err := s.StartOps(ctx, runID, 1, []reconcile.Op{op})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := s.OpApplied(ctx, opID, rec); err != nil {
+		if err := s.Record(ctx, []oksync.Outcome{{OpID: ids[0], Op: op, User: &rec}}); err != nil {
 			t.Fatal(err)
 		}
 	}
