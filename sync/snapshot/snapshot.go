@@ -35,6 +35,37 @@ type Store struct {
 	db       *sqlx.DB
 	now      func() time.Time
 	lockPath string
+	// stmts are the statements a run repeats for every op, prepared once at
+	// Open: a run of 100,000 creates must not parse them 100,000 times.
+	stmts map[string]*sqlx.Stmt
+}
+
+const (
+	sqlStartOp = `INSERT INTO operations
+		(run_id, seq, action, okta_id, lms_id, email, changes, reason, status, started_at, group_okta_id, group_lms_id, group_name)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'started', ?, ?, ?, ?)`
+	sqlMarkApplied = `UPDATE operations SET status = 'applied', lms_id = ?, finished_at = ? WHERE id = ?`
+	sqlUpsertUser  = `INSERT INTO users (okta_id, lms_id, email, active, record, run_id, updated_at)
+		VALUES (?, ?, ?, ?, ?, (SELECT run_id FROM operations WHERE id = ?), ?)
+		ON CONFLICT (okta_id) DO UPDATE SET lms_id = excluded.lms_id, email = excluded.email,
+			active = excluded.active, record = excluded.record, run_id = excluded.run_id, updated_at = excluded.updated_at`
+)
+
+func (s *Store) prepare(ctx context.Context) error {
+	s.stmts = map[string]*sqlx.Stmt{}
+	for _, q := range []string{sqlStartOp, sqlMarkApplied, sqlUpsertUser} {
+		st, err := s.db.PreparexContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("prepare the journal statements: %w", err)
+		}
+		s.stmts[q] = st
+	}
+	return nil
+}
+
+// stmt is a prepared statement, bound to tx.
+func (s *Store) stmt(ctx context.Context, tx *sqlx.Tx, query string) *sqlx.Stmt {
+	return tx.StmtxContext(ctx, s.stmts[query])
 }
 
 var (
@@ -63,14 +94,14 @@ func Open(ctx context.Context, path string, now func() time.Time) (*Store, error
 	// synchronous=NORMAL: in WAL mode a power loss may lose the last
 	// commits, never corrupt; a lost "started" or "applied" mark is what the
 	// journal's recovery and the adoption of taken accounts are for.
-	dsn := "file:" + path + "?_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=5000&_foreign_keys=on&_txlock=immediate"
+	dsn := "file:" + path + "?_journal_mode=WAL&_synchronous=NORMAL&_cache_size=-65536&_busy_timeout=5000&_foreign_keys=on&_txlock=immediate"
 	db, err := sqlx.Open("sqlite3", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open the state database: %w", err)
 	}
 	db.SetMaxOpenConns(1) // one writer; SQLite serialises writes anyway
 	s := &Store{db: db, now: now, lockPath: path + ".lock"}
-	if err := s.migrate(ctx); err != nil {
+	if err := errors.Join(s.migrate(ctx), s.prepare(ctx)); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -78,7 +109,12 @@ func Open(ctx context.Context, path string, now func() time.Time) (*Store, error
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	return s.db.Close()
+}
 
 // migrate applies, in order and each in its own transaction, the embedded
 // migrations the database has not recorded yet.
@@ -331,13 +367,7 @@ func (s *Store) StartOps(ctx context.Context, runID int64, seq int, ops []reconc
 	ids := make([]int64, 0, len(ops))
 	now := s.stamp()
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		stmt, err := tx.PreparexContext(ctx, `INSERT INTO operations
-			(run_id, seq, action, okta_id, lms_id, email, changes, reason, status, started_at, group_okta_id, group_lms_id, group_name)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'started', ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
+		stmt := s.stmt(ctx, tx, sqlStartOp)
 		for i, op := range ops {
 			changes, err := json.Marshal(op.Changes)
 			if err != nil {
@@ -394,19 +424,10 @@ func (s *Store) recordUser(ctx context.Context, tx *sqlx.Tx, opID int64, record 
 	if err != nil {
 		return err
 	}
-	var runID int64
-	if err := tx.GetContext(ctx, &runID, `SELECT run_id FROM operations WHERE id = ?`, opID); err != nil {
-		return fmt.Errorf("find op %d: %w", opID, err)
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE operations SET status = 'applied', lms_id = ?, finished_at = ? WHERE id = ?`,
-		record.LMSID, now, opID); err != nil {
+	if _, err := s.stmt(ctx, tx, sqlMarkApplied).ExecContext(ctx, record.LMSID, now, opID); err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO users (okta_id, lms_id, email, active, record, run_id, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (okta_id) DO UPDATE SET lms_id = excluded.lms_id, email = excluded.email,
-			active = excluded.active, record = excluded.record, run_id = excluded.run_id, updated_at = excluded.updated_at`,
-		record.OktaID, record.LMSID, record.Email, record.Active, string(body), runID, now)
+	_, err = s.stmt(ctx, tx, sqlUpsertUser).ExecContext(ctx, record.OktaID, record.LMSID, record.Email, record.Active, string(body), opID, now)
 	return err
 }
 
