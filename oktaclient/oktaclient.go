@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	stdsync "sync"
 	"time"
 
 	"github.com/okta/okta-sdk-golang/v2/okta"
@@ -86,6 +87,9 @@ type Config struct {
 	// Transport carries every request, each attempt on its own; nil is
 	// http.DefaultTransport.
 	Transport http.RoundTripper
+	// MaxRateShare is the share of the org's Okta rate limit oktalms may
+	// use before it waits for the window to reset (okta.max_rate_share).
+	MaxRateShare float64
 }
 
 // Validate reports the first configuration error, naming the config key.
@@ -184,7 +188,8 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	tokens := &tokenTransport{
 		org: u,
 		next: &retryTransport{
-			next:       cmp.Or[http.RoundTripper](cfg.Transport, http.DefaultTransport),
+			next: &paceTransport{next: cmp.Or[http.RoundTripper](cfg.Transport, http.DefaultTransport),
+				share: cfg.MaxRateShare, now: time.Now},
 			maxRetries: cfg.MaxRetries,
 			baseDelay:  cfg.RetryBaseDelay,
 			onRetry:    cfg.OnRetry,
@@ -226,17 +231,16 @@ func (c *Client) pull(ctx context.Context) (reconcile.State, error) {
 		return reconcile.State{}, err
 	}
 	run := newPullRun(c)
-	for _, g := range groups {
-		err := run.eachMember(ctx, g, func(u *okta.User) {
-			if run.byID[u.Id] != nil {
-				return // in several scope groups: mapped once
+	listed, err := c.listScope(ctx, groups)
+	if err != nil {
+		return reconcile.State{}, err
+	}
+	for i, g := range groups {
+		run.members[g.id] = listed[i].ids
+		for _, p := range listed[i].people {
+			if run.byID[p.user.OktaID] == nil { // in several scope groups: kept once
+				run.add(p)
 			}
-			profile := profileOf(u)
-			user, problems := c.cfg.Mapping.Map(u.Id, u.Status, profile)
-			run.add(&pulled{profile: profile, user: user, problems: problems})
-		})
-		if err != nil {
-			return reconcile.State{}, err
 		}
 	}
 	if err := run.setRoles(ctx); err != nil {
@@ -262,6 +266,49 @@ func (c *Client) pull(ctx context.Context) (reconcile.State, error) {
 type group struct{ id, name string }
 
 var groupID = regexp.MustCompile(`^00g[0-9A-Za-z]{17}$`)
+
+// scopeListers is how many scope groups are listed at once: an org with
+// thousands of groups is read in a quarter of the time, and Okta's rate
+// limit is paced by the transport anyway.
+const scopeListers = 4
+
+type listedGroup struct {
+	ids    []string
+	people []*pulled
+}
+
+// listScope lists the members of every scope group, a few groups at a time,
+// mapping each person as they arrive, and returns them in group order so
+// that the pull is the same whatever the timing. The first failure stops
+// the others: the pull fails whole.
+func (c *Client) listScope(ctx context.Context, groups []group) ([]listedGroup, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	out := make([]listedGroup, len(groups))
+	sem := make(chan struct{}, scopeListers)
+	var wg stdsync.WaitGroup
+	for i, g := range groups {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			err := c.eachMember(ctx, g, func(u *okta.User) {
+				profile := profileOf(u)
+				user, problems := c.cfg.Mapping.Map(u.Id, u.Status, profile)
+				out[i].ids = append(out[i].ids, u.Id)
+				out[i].people = append(out[i].people, &pulled{profile: profile, user: user, problems: problems})
+			})
+			if err != nil {
+				cancel(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
 
 // resolveGroups finds each configured group by id or exact name. A name that
 // matches no group, or several, is an error: guessing the scope is how people

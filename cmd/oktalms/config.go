@@ -80,6 +80,7 @@ type OktaConfig struct {
 	IncludeStaged  bool          `mapstructure:"include_staged"`
 	RequestTimeout time.Duration `mapstructure:"request_timeout"`
 	MaxRetries     int           `mapstructure:"max_retries"`
+	MaxRateShare   float64       `mapstructure:"max_rate_share"`
 }
 
 type LMSConfig struct {
@@ -168,6 +169,7 @@ var defaults = map[string]any{
 	"okta.include_staged":             false,
 	"okta.request_timeout":            30 * time.Second,
 	"okta.max_retries":                4,
+	"okta.max_rate_share":             0.5,
 	"lms.kind":                        "lessonly",
 	"lms.url":                         "https://api.lessonly.com",
 	"lms.subdomain":                   "",
@@ -359,6 +361,9 @@ func (c Config) Validate() error {
 	if err := c.validateLMS(); err != nil {
 		return err
 	}
+	if c.Okta.MaxRateShare <= 0 || c.Okta.MaxRateShare > 1 {
+		return errors.New("okta.max_rate_share: must be above 0 and at most 1 (1: no pacing)")
+	}
 	if c.LMS.Concurrency < 1 || c.LMS.Concurrency > 64 {
 		return errors.New("lms.concurrency: must be between 1 and 64")
 	}
@@ -443,7 +448,7 @@ func (c Config) oktaClientConfig(userAgent string) (oktaclient.Config, error) {
 		PrivateKeyPEM: key, PrivateKeyID: c.Okta.PrivateKeyID, Scopes: c.Okta.Scopes, Groups: c.Okta.Groups,
 		Mapping:        c.mapping(),
 		RequestTimeout: c.Okta.RequestTimeout, MaxRetries: c.Okta.MaxRetries, RetryBaseDelay: time.Second,
-		UserAgent: userAgent, SyncGroups: c.Groups.Sync, ManagersGroup: c.Groups.Managers, Roles: roles,
+		UserAgent: userAgent, MaxRateShare: c.Okta.MaxRateShare, SyncGroups: c.Groups.Sync, ManagersGroup: c.Groups.Managers, Roles: roles,
 		Manager: oktaclient.ManagerSource(c.Mapping.Manager),
 	}, nil
 }
