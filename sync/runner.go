@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	stdsync "sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/oktalms/oktalms/reconcile"
@@ -23,8 +24,10 @@ type Runner struct {
 	RetryBudget int
 	// Concurrency is how many ops are sent at once (0: one).
 	Concurrency int
-	Logger      *slog.Logger
-	Now         func() time.Time
+	// Progress, when set, hears how far the apply is: ops done of total.
+	Progress func(done, total int)
+	Logger   *slog.Logger
+	Now      func() time.Time
 	// Observers hear of every finished run: metrics, notifications.
 	Observers []Observer
 }
@@ -347,6 +350,12 @@ func (r *Runner) apply(ctx context.Context, log *slog.Logger, runID int64, res R
 	}
 	ops, seq := res.Plan.Ops, 1
 	chunk := 4 * r.workers()
+	var done atomic.Int64
+	progress := func() {
+		if r.Progress != nil {
+			r.Progress(int(done.Add(1)), len(ops))
+		}
+	}
 	for start := 0; start < len(ops); {
 		end := start + 1
 		for end < len(ops) && ops[end].Action == ops[start].Action && ops[end].SecondPass == ops[start].SecondPass {
@@ -379,7 +388,7 @@ func (r *Runner) apply(ctx context.Context, log *slog.Logger, runID int64, res R
 				return res, fmt.Errorf("journal %d ops: %w", len(batch), err)
 			}
 			seq += len(batch)
-			results, err := r.send(ctx, log, runID, batch, ids, book, stop)
+			results, err := r.send(ctx, log, runID, batch, ids, book, stop, progress)
 			if err != nil {
 				return res, err
 			}
@@ -424,7 +433,7 @@ type sendResult struct {
 // send sends a chunk's ops by up to Concurrency workers and records each
 // outcome as it comes. A worker that sees the stop signal sends nothing
 // more: those ops are recorded as not sent.
-func (r *Runner) send(ctx context.Context, log *slog.Logger, runID int64, batch []reconcile.Op, ids []int64, book *idBook, stop <-chan struct{}) ([]sendResult, error) {
+func (r *Runner) send(ctx context.Context, log *slog.Logger, runID int64, batch []reconcile.Op, ids []int64, book *idBook, stop <-chan struct{}, progress func()) ([]sendResult, error) {
 	results := make([]sendResult, len(batch))
 	recordErrs := make([]error, len(batch))
 	next := make(chan int)
@@ -443,6 +452,7 @@ func (r *Runner) send(ctx context.Context, log *slog.Logger, runID int64, batch 
 				default:
 				}
 				results[i] = r.applyOne(ctx, log, runID, ids[i], op, book)
+				progress()
 				if res := results[i]; !res.interrupted && !res.recorded {
 					// The LMS has answered: the answer is recorded even if we
 					// are being stopped, or the next run would not know it.

@@ -155,10 +155,12 @@ func loadConfigFlag(cmd *cobra.Command, getenv func(string) string) (Config, err
 	return loadConfig(path, getenv)
 }
 
-// syncOnce wires the configured sides and runs once. The result is
-// returned even with an error, whenever a plan was made.
+// syncOnce wires the configured sides and runs once, showing the apply's
+// progress when stderr is a terminal. The result is returned even with an
+// error, whenever a plan was made.
 func syncOnce(ctx context.Context, cfg Config, opts oksync.RunOptions, stderr io.Writer) (oksync.Result, error) {
 	return withRunner(ctx, cfg, stderr, func(runner *oksync.Runner, _ *snapshot.Store) (oksync.Result, error) {
+		runner.Progress = newProgress(stderr)
 		return runner.RunOnce(ctx, opts)
 	})
 }
