@@ -104,6 +104,8 @@ type SCIM struct {
 	// when first needed; nil until then.
 	patch, groups *bool
 	managers      map[string]string // lower-cased email → SCIM id
+	// resources lock, by path, a resource being read, edited and PUT back.
+	resources map[string]*sync.Mutex
 }
 
 var _ oksync.Target = (*SCIM)(nil)
@@ -149,8 +151,9 @@ func NewSCIM(cfg SCIMConfig) (*SCIM, error) {
 			},
 			errorMessage: scimErrorMessage,
 		},
-		cfg:      cfg,
-		managers: map[string]string{},
+		cfg:       cfg,
+		managers:  map[string]string{},
+		resources: map[string]*sync.Mutex{},
 	}, nil
 }
 

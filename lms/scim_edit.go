@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync"
 )
 
 // scimOp is one operation of a PATCH request (RFC 7644 §3.5.2).
@@ -41,6 +42,10 @@ func (c *SCIM) modify(ctx context.Context, path string, edits []scimEdit) error 
 		}
 		return c.api.do(ctx, http.MethodPatch, path, nil, body, nil)
 	}
+	// Ops sent at once on one resource (members added to one group by
+	// concurrent workers) would each PUT back what it read, the later
+	// undoing the earlier: each read-modify-write of a resource has it alone.
+	defer c.lockResource(path)()
 	var r map[string]any
 	if err := c.api.do(ctx, http.MethodGet, path, nil, nil, &r); err != nil {
 		return err
@@ -49,6 +54,19 @@ func (c *SCIM) modify(ctx context.Context, path string, edits []scimEdit) error 
 		e.edit(r)
 	}
 	return c.api.do(ctx, http.MethodPut, path, nil, r, nil)
+}
+
+// lockResource takes the lock of the resource at path and returns its release.
+func (c *SCIM) lockResource(path string) (unlock func()) {
+	c.mu.Lock()
+	l, ok := c.resources[path]
+	if !ok {
+		l = &sync.Mutex{}
+		c.resources[path] = l
+	}
+	c.mu.Unlock()
+	l.Lock()
+	return l.Unlock
 }
 
 // scimReplace is the edit setting values by attribute path. As a PATCH it is

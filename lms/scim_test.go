@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -536,6 +537,56 @@ func TestSCIMGroups(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSCIMConcurrentEditsWithoutPatch sends edits of one group and one
+// user at once to a service without PATCH, as the runner's workers do: each
+// is a GET and a PUT of the whole resource, and none may undo another.
+func TestSCIMConcurrentEditsWithoutPatch(t *testing.T) {
+	fake := newSCIMFake(t, func(o *lmstest.SCIMOptions) { o.PatchSupported = false })
+	c := newSCIM(t, fake, lms.SCIMConfig{})
+	ctx := context.Background()
+	var users []string
+	for i := range 16 {
+		users = append(users, fake.AddUser(lmstest.SCIMResource{"userName": fmt.Sprintf("u%02d@example.com", i)}))
+	}
+	group := fake.AddGroup("Sales")
+	person := users[0]
+	edits := map[string]string{reconcile.FieldJobTitle: "Rep", reconcile.FieldDepartment: "Sales",
+		reconcile.FieldBusinessUnit: "EMEA", reconcile.FieldLocale: "en_GB"}
+
+	var wg sync.WaitGroup
+	errs := make(chan error, len(users)+len(edits))
+	for _, id := range users {
+		wg.Go(func() { errs <- c.AddMembers(ctx, group, []string{id}) })
+	}
+	for field, v := range edits {
+		wg.Go(func() {
+			op := reconcile.Op{Action: reconcile.ActionUpdate, LMSID: person, Email: "u00@example.com",
+				Changes: []reconcile.Change{{Field: field, After: v}},
+				Record:  reconcile.User{Email: "u00@example.com", Fields: map[string]string{field: v}}}
+			_, err := c.Apply(ctx, op)
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	g, _ := fake.Group(group)
+	if members, _ := g.Get("members").([]any); len(members) != len(users) {
+		t.Errorf("the group has %d members, want all %d added at once", len(members), len(users))
+	}
+	u, _ := fake.User(person)
+	for field, v := range edits {
+		path := lms.DefaultSCIMAttributes()[field]
+		if got := u.Get(path); got != v {
+			t.Errorf("%s = %v, want %q: a concurrent PUT undid it", path, got, v)
+		}
 	}
 }
 

@@ -158,8 +158,8 @@ func checkLMS(ctx context.Context, c *checklist, cfg Config) {
 			c.warn(fmt.Sprintf("%s custom field %q", capitalize(cfg.LMS.lmsName()), name),
 				"cannot be verified: no account carries custom field data yet (for Lessonly, give its id in lms.custom_field_ids to be sure)")
 		default:
-			c.fail(fmt.Sprintf("%s custom field %q", capitalize(cfg.LMS.lmsName()), name), errors.New("no account carries it"),
-				fmt.Sprintf("copy the exact name from Lessonly into mapping.custom_fields (known: %s); a name that does not exist would create a new field", strings.Join(known, ", ")))
+			c.fail(fmt.Sprintf("%s custom field %q", capitalize(cfg.LMS.lmsName()), name), errors.New(customFieldMissing[cfg.LMS.Kind]),
+				fmt.Sprintf("copy the exact name from %s into mapping.custom_fields (known: %s)", cfg.LMS.lmsName(), strings.Join(known, ", ")))
 		}
 	}
 }
@@ -169,6 +169,13 @@ func unreachable(err error) bool {
 	var opErr *net.OpError
 	var dnsErr *net.DNSError
 	return errors.As(err, &opErr) || errors.As(err, &dnsErr)
+}
+
+// customFieldMissing says how each kind tells that a field does not exist.
+var customFieldMissing = map[string]string{
+	kindLessonly: "no account carries it; Lessonly would create a new field of this name",
+	kindSCIM:     "the service's /Schemas has no such attribute",
+	kindLearnAmp: "no account carries it; Learn Amp refuses an unknown name",
 }
 
 // credentialsFix says where each kind's credentials come from.

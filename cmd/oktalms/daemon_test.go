@@ -458,6 +458,7 @@ func TestTwoProcessesRacingOnOneDatabase(t *testing.T) {
 		w.person(fmt.Sprintf("R%d", i), "Race")
 	}
 	w.lessonly.SetLatency(100 * time.Millisecond)
+	w.env["OKTALMS_LMS_CONCURRENCY"] = "1" // a run long enough for the second process to meet it
 
 	var outs [2]bytes.Buffer
 	cmds := [2]*exec.Cmd{w.subprocess("sync"), w.subprocess("sync")}

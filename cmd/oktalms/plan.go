@@ -37,17 +37,21 @@ type savedPlan struct {
 }
 
 // configFingerprint digests what a plan depends on: the scope, the mapping,
-// the target and the guards. Secrets and timeouts are left out.
+// the target (kind, URL, account, preset, attribute paths…) and the guards.
+// Secrets, timeouts and pacing are left out.
 func configFingerprint(cfg Config) string {
+	target := cfg.LMS // where the ops go, without the secrets and the pacing
+	target.APIKey, target.Token, target.Password, target.ClientSecret = "", "", "", ""
+	target.RequestTimeout, target.MaxRetries, target.Concurrency, target.RequestsPerMinute = 0, 0, 0, 0
 	relevant := struct {
-		OrgURL, Kind, URL, Subdomain string
-		Groups                       []string
-		IncludeStaged                bool
-		Mapping                      MappingConfig
-		Mirrored                     GroupsConfig
-		Safety                       SafetyConfig
-	}{cfg.Okta.OrgURL, cfg.LMS.Kind, cfg.LMS.URL, cfg.LMS.Subdomain, cfg.Okta.Groups, cfg.Okta.IncludeStaged,
-		cfg.Mapping, cfg.Groups, cfg.Safety}
+		OrgURL        string
+		Groups        []string
+		IncludeStaged bool
+		Target        LMSConfig
+		Mapping       MappingConfig
+		Mirrored      GroupsConfig
+		Safety        SafetyConfig
+	}{cfg.Okta.OrgURL, cfg.Okta.Groups, cfg.Okta.IncludeStaged, target, cfg.Mapping, cfg.Groups, cfg.Safety}
 	body, _ := json.Marshal(relevant) // maps marshal with sorted keys: the digest is stable
 	sum := sha256.Sum256(body)
 	return hex.EncodeToString(sum[:])
