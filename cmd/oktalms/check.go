@@ -119,6 +119,13 @@ func checkScope(ctx context.Context, c *checklist, cfg Config, client *oktaclien
 			c.fail(fmt.Sprintf("Okta group %q", g.Ref), g.Err, "check the name in Okta (Directory → Groups) or give the group id (00g…) in okta.groups")
 		}
 	}
+	for _, ref := range client.CheckReferences(ctx) {
+		if ref.Err != nil {
+			c.fail(fmt.Sprintf("%s %q", ref.Key, ref.Ref), ref.Err, "check the name in Okta (Directory → Groups) or give the group id (00g…)")
+			continue
+		}
+		c.pass("%s %q: %d Okta group(s)", ref.Key, ref.Ref, ref.Groups)
+	}
 }
 
 func checkLMS(ctx context.Context, c *checklist, cfg Config) {

@@ -25,6 +25,9 @@ func TestCheckReportsEachFailureDistinctly(t *testing.T) {
 			raw := strings.Replace(w.configText(), "Employee ID: employeeNumber", "Employe ID: employeeNumber", 1)
 			w.writeConfig(raw)
 		}, []string{`✗ Lessonly custom field "Employe ID"`, "known: Employee ID"}},
+		{"unknown role group", func(w *world) {
+			w.writeConfig(strings.Replace(w.configText(), "mapping:\n", "mapping:\n  roles: [{group: \"LMS Admns\", role: admin}]\n", 1))
+		}, []string{`✗ mapping.roles[0].group "LMS Admns"`, "no Okta group"}},
 		{"unreachable Okta", func(w *world) { w.env["OKTALMS_OKTA_ORG_URL"] = "http://127.0.0.1:1" },
 			[]string{"✗ Okta at http://127.0.0.1:1", "connection refused", "fix: check okta.org_url"}},
 		{"unreachable LMS", func(w *world) { w.env["OKTALMS_LMS_URL"] = "http://127.0.0.1:1" },
