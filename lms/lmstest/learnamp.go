@@ -4,9 +4,8 @@ import (
 	"cmp"
 	"maps"
 	"net/http"
-	"net/http/httptest"
 	"slices"
-	"sync"
+	"strconv"
 	"time"
 )
 
@@ -37,6 +36,10 @@ var learnAmpScopes = []string{
 // custom field names in memory behind a mutex, records every request it
 // answers, enforces each endpoint's scope, and can be told to misbehave.
 //
+// Requests include token requests, with their form body; its Mutations are
+// the POST, PUT and DELETE requests to the API (/v1). Requests over the
+// rate limit get 429 with a Retry-After of the seconds left in the window.
+//
 // Where the docs are silent, the fake takes the reading that is harder on a
 // client: deactivated users are listed only when asked for by status, and
 // only JSON request bodies (and a form body for tokens) are understood.
@@ -54,9 +57,7 @@ type LearnAmp struct {
 	// fields before sending requests, not concurrently.
 	Now func() time.Time
 
-	srv *httptest.Server
-
-	mu          sync.Mutex
+	wire
 	accounts    []*learnAmpAccount // ordered by id
 	teams       []*learnAmpTeam    // ordered by id
 	lastID      int                // of users, teams and memberships alike
@@ -64,11 +65,6 @@ type LearnAmp struct {
 	grants      map[string]learnAmpGrant
 	issued      []string
 	invitations []string
-	requests    []Request
-	faults      []*learnAmpFault
-	rateLimit   int // requests per minute; 0 = unlimited
-	windowStart time.Time
-	windowCount int
 }
 
 // LearnAmpUser is a Learn Amp user as seen by tests: the wire attributes
@@ -117,11 +113,6 @@ type learnAmpGrant struct {
 	expires time.Time
 }
 
-type learnAmpFault struct {
-	Fault
-	seen int // matching requests so far, counting skipped ones
-}
-
 // NewLearnAmp starts a fake accepting client id "oktalms-test" and secret
 // "test-learnamp-secret". Call Close when done.
 func NewLearnAmp() *LearnAmp {
@@ -130,17 +121,19 @@ func NewLearnAmp() *LearnAmp {
 		Scopes: slices.Clone(learnAmpScopes), TokenLifetime: 2 * time.Hour, Now: time.Now,
 		grants: map[string]learnAmpGrant{},
 	}
-	f.srv = httptest.NewUnstartedServer(http.HandlerFunc(f.serveHTTP))
-	// A fresh connection per request, so that a dropped connection reaches
-	// the client instead of being retried silently by its Transport.
-	f.srv.Config.SetKeepAlivesEnabled(false)
-	f.srv.Start()
-	f.URL = f.srv.URL
+	f.URL = f.start(wireAPI{
+		contentType: "application/json; charset=utf-8",
+		now:         func() time.Time { return f.Now() },
+		fail:        learnAmpError,
+		limited: func(retryAfter int) reply {
+			rep := learnAmpError(http.StatusTooManyRequests, "Rate limit exceeded")
+			rep.header = http.Header{"Retry-After": {strconv.Itoa(retryAfter)}}
+			return rep
+		},
+		mutation: func(r Request) bool { return r.Method != http.MethodGet && r.Path != learnAmpTokenPath },
+	}, f.serveHTTP)
 	return f
 }
-
-// Close shuts the server down, waiting for requests in flight.
-func (f *LearnAmp) Close() { f.srv.Close() }
 
 // DefineCustomField defines a custom field, as an admin would in Learn Amp.
 // A request naming a field not defined is answered 404.
@@ -252,55 +245,6 @@ func (f *LearnAmp) ExpireTokens() {
 		g.expires = time.Time{}
 		f.grants[tok] = g
 	}
-}
-
-// Requests returns every request answered since the start or the last
-// ResetRequests, in order; token requests included, with their form body.
-func (f *LearnAmp) Requests() []Request {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.requests)
-}
-
-// Mutations returns the POST, PUT and DELETE requests to the API (/v1)
-// among Requests, whatever their status.
-func (f *LearnAmp) Mutations() []Request {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []Request
-	for _, r := range f.requests {
-		if r.Method != http.MethodGet && r.Path != learnAmpTokenPath {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-// ResetRequests forgets the recorded requests, typically after seeding.
-func (f *LearnAmp) ResetRequests() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.requests = nil
-}
-
-// InjectFault adds a fault; faults apply before rate limiting and
-// authentication, as a failing proxy in front of Learn Amp would. When
-// several match a request, the one injected first with failures left applies.
-func (f *LearnAmp) InjectFault(fl Fault) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.faults = append(f.faults, &learnAmpFault{Fault: fl})
-}
-
-// SetRateLimit limits the requests accepted per minute of f.Now (0, the
-// default, turns limiting off). Excess requests, refused ones counting too,
-// get 429 with a Retry-After of the seconds left in the window, which
-// opens at the first request. Setting a limit starts a new window.
-func (f *LearnAmp) SetRateLimit(perMinute int) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.rateLimit = perMinute
-	f.windowStart, f.windowCount = time.Time{}, 0
 }
 
 func (f *LearnAmp) accountLocked(id int) *learnAmpAccount {

@@ -1,12 +1,9 @@
 package lmstest
 
 import (
-	"cmp"
 	"crypto/rand"
 	"encoding/json"
-	"io"
 	"maps"
-	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -30,15 +27,6 @@ var (
 	learnAmpStatusNames = map[string]string{"not_invited": "Not invited", "invite_scheduled": "Invite scheduled",
 		"invite_pending": "Invite pending", "confirmed": "Confirmed", "deactivated": "Deactivated"}
 )
-
-// learnAmpReply is a response decided under the lock and written after it
-// is released, so a slow client cannot stall other requests.
-type learnAmpReply struct {
-	status int
-	body   []byte // nil: no body (204)
-	header http.Header
-	drop   bool
-}
 
 type learnAmpErrorJSON struct {
 	Error       string              `json:"error"`
@@ -108,50 +96,11 @@ type learnAmpTeamUsersJSON struct {
 }
 
 func (f *LearnAmp) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body) // a failed read leaves a truncated body, answered as such
-	if len(body) == 0 {
-		body = nil
-	}
-	rep := f.reply(r, body)
-	if rep.drop {
-		panic(http.ErrAbortHandler) // closes the connection without answering
-	}
-	for k, v := range rep.header {
-		w.Header()[k] = v
-	}
-	if rep.body != nil {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	}
-	w.WriteHeader(rep.status)
-	w.Write(rep.body)
+	f.serve(w, r, f.answerLocked)
 }
 
-func (f *LearnAmp) reply(r *http.Request, body []byte) learnAmpReply {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	rep := f.replyLocked(r, body)
-	f.requests = append(f.requests, Request{
-		Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Body: body, Status: rep.status,
-	})
-	return rep
-}
-
-func (f *LearnAmp) replyLocked(r *http.Request, body []byte) learnAmpReply {
-	if fl := f.faultLocked(r.Method, r.URL.Path); fl != nil {
-		if fl.DropConnection {
-			return learnAmpReply{drop: true}
-		}
-		status := cmp.Or(fl.Status, http.StatusInternalServerError)
-		if fl.Body != "" {
-			return learnAmpReply{status: status, body: []byte(fl.Body)}
-		}
-		return learnAmpError(status, http.StatusText(status))
-	}
-	if wait, limited := f.rateLimitedLocked(); limited {
-		rep := learnAmpError(http.StatusTooManyRequests, "Rate limit exceeded")
-		rep.header = http.Header{"Retry-After": {strconv.Itoa(wait)}}
-		return rep
-	}
+// answerLocked serves a request that no fault or rate limit stopped.
+func (f *LearnAmp) answerLocked(r *http.Request, body []byte) reply {
 	if r.URL.Path == learnAmpTokenPath && r.Method == http.MethodPost {
 		return f.tokenLocked(body)
 	}
@@ -174,12 +123,12 @@ func (f *LearnAmp) replyLocked(r *http.Request, body []byte) learnAmpReply {
 	return serve()
 }
 
-func learnAmpJSON(status int, v any) learnAmpReply {
+func learnAmpJSON(status int, v any) reply {
 	b, _ := json.Marshal(v) // cannot fail: only plain structs and maps are marshalled
-	return learnAmpReply{status: status, body: b}
+	return reply{status: status, body: b}
 }
 
-func learnAmpError(status int, msg string) learnAmpReply {
+func learnAmpError(status int, msg string) reply {
 	return learnAmpJSON(status, learnAmpErrorJSON{Error: msg})
 }
 
@@ -198,7 +147,7 @@ func (v *learnAmpInvalid) add(field, msg string) {
 	v.full[field] = append(v.full[field], msg)
 }
 
-func (v *learnAmpInvalid) reply() *learnAmpReply {
+func (v *learnAmpInvalid) reply() *reply {
 	if len(v.msgs) == 0 {
 		return nil
 	}
@@ -206,44 +155,11 @@ func (v *learnAmpInvalid) reply() *learnAmpReply {
 	return &rep
 }
 
-// faultLocked returns the fault to apply to a request, if any, counting the
-// request against every fault it matches up to the one applied.
-func (f *LearnAmp) faultLocked(method, path string) *Fault {
-	for _, fl := range f.faults {
-		if fl.Method != "" && fl.Method != method || !strings.HasPrefix(path, fl.PathPrefix) {
-			continue
-		}
-		if fl.Times > 0 && fl.seen >= fl.Skip+fl.Times {
-			continue // spent
-		}
-		fl.seen++
-		if fl.seen > fl.Skip {
-			return &fl.Fault
-		}
-	}
-	return nil
-}
-
-// rateLimitedLocked counts a request against the window and reports
-// whether it is refused, and the seconds until the window ends.
-func (f *LearnAmp) rateLimitedLocked() (retryAfter int, limited bool) {
-	if f.rateLimit <= 0 {
-		return 0, false
-	}
-	now := f.Now()
-	if f.windowStart.IsZero() || now.Sub(f.windowStart) >= time.Minute {
-		f.windowStart, f.windowCount = now, 0
-	}
-	f.windowCount++
-	left := f.windowStart.Add(time.Minute).Sub(now)
-	return max(1, int(math.Ceil(left.Seconds()))), f.windowCount > f.rateLimit
-}
-
 // tokenLocked serves the OAuth 2.0 client credentials grant. A token
 // request asking no scope gets "public", as Learn Amp's does.
-func (f *LearnAmp) tokenLocked(body []byte) learnAmpReply {
+func (f *LearnAmp) tokenLocked(body []byte) reply {
 	form, err := url.ParseQuery(string(body))
-	oauthError := func(status int, code, desc string) learnAmpReply {
+	oauthError := func(status int, code, desc string) reply {
 		return learnAmpJSON(status, learnAmpErrorJSON{Error: code, Description: desc})
 	}
 	switch {
@@ -276,10 +192,10 @@ func (f *LearnAmp) tokenLocked(body []byte) learnAmpReply {
 
 // grantLocked returns the grant of the request's bearer token, or the 401
 // refusing it.
-func (f *LearnAmp) grantLocked(authorization string) (learnAmpGrant, *learnAmpReply) {
+func (f *LearnAmp) grantLocked(authorization string) (learnAmpGrant, *reply) {
 	tok, ok := strings.CutPrefix(authorization, "Bearer ")
 	g, known := f.grants[tok]
-	var rep learnAmpReply
+	var rep reply
 	switch {
 	case !ok || !known:
 		rep = learnAmpJSON(http.StatusUnauthorized, learnAmpErrorJSON{Error: "invalid_token", Description: "The access token is invalid"})
@@ -293,15 +209,15 @@ func (f *LearnAmp) grantLocked(authorization string) (learnAmpGrant, *learnAmpRe
 
 // routeLocked finds the endpoint of an authenticated request below /v1:
 // the scope it requires and what serves it. serve is nil for no endpoint.
-func (f *LearnAmp) routeLocked(method string, segs []string, q url.Values, body []byte) (scope string, serve func() learnAmpReply) {
+func (f *LearnAmp) routeLocked(method string, segs []string, q url.Values, body []byte) (scope string, serve func() reply) {
 	n := len(segs)
 	switch route := method + " " + segs[0]; {
 	case n == 1 && route == "GET users":
-		return "users:read", func() learnAmpReply { return f.listUsersLocked(q) }
+		return "users:read", func() reply { return f.listUsersLocked(q) }
 	case n == 1 && route == "POST users":
-		return "users:create", func() learnAmpReply { return f.createUserLocked(body) }
+		return "users:create", func() reply { return f.createUserLocked(body) }
 	case n == 3 && route == "GET users" && segs[1] == "by_integration_external_id":
-		return "users:read", func() learnAmpReply {
+		return "users:read", func() reply {
 			for _, a := range f.accounts {
 				if a.user.IntegrationExternalID != "" && a.user.IntegrationExternalID == segs[2] {
 					return learnAmpJSON(http.StatusOK, f.userDetailLocked(a))
@@ -310,27 +226,27 @@ func (f *LearnAmp) routeLocked(method string, segs []string, q url.Values, body 
 			return learnAmpError(http.StatusNotFound, "Not found")
 		}
 	case n == 2 && route == "GET users":
-		return "users:read", func() learnAmpReply {
-			return f.withUserLocked(segs[1], func(a *learnAmpAccount) learnAmpReply { return learnAmpJSON(http.StatusOK, f.userDetailLocked(a)) })
+		return "users:read", func() reply {
+			return f.withUserLocked(segs[1], func(a *learnAmpAccount) reply { return learnAmpJSON(http.StatusOK, f.userDetailLocked(a)) })
 		}
 	case n == 2 && route == "PUT users":
-		return "users:update", func() learnAmpReply {
-			return f.withUserLocked(segs[1], func(a *learnAmpAccount) learnAmpReply { return f.updateUserLocked(a, body) })
+		return "users:update", func() reply {
+			return f.withUserLocked(segs[1], func(a *learnAmpAccount) reply { return f.updateUserLocked(a, body) })
 		}
 	case n == 3 && route == "PUT users" && (segs[2] == "deactivate" || segs[2] == "reactivate"):
-		return "users:" + segs[2], func() learnAmpReply {
-			return f.withUserLocked(segs[1], func(a *learnAmpAccount) learnAmpReply {
+		return "users:" + segs[2], func() reply {
+			return f.withUserLocked(segs[1], func(a *learnAmpAccount) reply {
 				switch {
 				case segs[2] == "reactivate" && a.user.Status == "deactivated":
 					a.user.Status = a.reactivated
 				case segs[2] == "deactivate" && a.user.Status != "deactivated":
 					a.reactivated, a.user.Status = a.user.Status, "deactivated"
 				}
-				return learnAmpReply{status: http.StatusNoContent}
+				return reply{status: http.StatusNoContent}
 			})
 		}
 	case n == 1 && route == "GET teams":
-		return "teams:read", func() learnAmpReply {
+		return "teams:read", func() reply {
 			page, header := learnAmpPaginate(f.teams, q)
 			list := struct {
 				Teams []learnAmpTeamJSON `json:"teams"`
@@ -343,35 +259,35 @@ func (f *LearnAmp) routeLocked(method string, segs []string, q url.Values, body 
 			return rep
 		}
 	case n == 1 && route == "POST teams":
-		return "teams:create", func() learnAmpReply { return f.editTeamLocked(nil, body) }
+		return "teams:create", func() reply { return f.editTeamLocked(nil, body) }
 	case n == 2 && route == "PUT teams":
-		return "teams:update", func() learnAmpReply {
-			return f.withTeamLocked(segs[1], func(t *learnAmpTeam) learnAmpReply { return f.editTeamLocked(t, body) })
+		return "teams:update", func() reply {
+			return f.withTeamLocked(segs[1], func(t *learnAmpTeam) reply { return f.editTeamLocked(t, body) })
 		}
 	case n == 3 && route == "GET teams" && segs[2] == "users":
-		return "team_users:read", func() learnAmpReply {
-			return f.withTeamLocked(segs[1], func(t *learnAmpTeam) learnAmpReply { return f.teamUsersLocked(t, q) })
+		return "team_users:read", func() reply {
+			return f.withTeamLocked(segs[1], func(t *learnAmpTeam) reply { return f.teamUsersLocked(t, q) })
 		}
 	case n == 3 && route == "POST teams" && segs[2] == "users":
-		return "team_users:create", func() learnAmpReply {
-			return f.withTeamLocked(segs[1], func(t *learnAmpTeam) learnAmpReply { return f.addMemberLocked(t, body) })
+		return "team_users:create", func() reply {
+			return f.withTeamLocked(segs[1], func(t *learnAmpTeam) reply { return f.addMemberLocked(t, body) })
 		}
 	case n == 4 && route == "DELETE teams" && segs[2] == "users":
-		return "team_users:delete", func() learnAmpReply {
-			return f.withTeamLocked(segs[1], func(t *learnAmpTeam) learnAmpReply {
+		return "team_users:delete", func() reply {
+			return f.withTeamLocked(segs[1], func(t *learnAmpTeam) reply {
 				i := slices.IndexFunc(t.members, func(m learnAmpMembership) bool { return strconv.Itoa(m.userID) == segs[3] })
 				if i < 0 {
 					return learnAmpError(http.StatusNotFound, "Not found")
 				}
 				t.members = slices.Delete(t.members, i, i+1)
-				return learnAmpReply{status: http.StatusNoContent}
+				return reply{status: http.StatusNoContent}
 			})
 		}
 	}
 	return "", nil
 }
 
-func (f *LearnAmp) withUserLocked(id string, serve func(*learnAmpAccount) learnAmpReply) learnAmpReply {
+func (f *LearnAmp) withUserLocked(id string, serve func(*learnAmpAccount) reply) reply {
 	n, err := strconv.Atoi(id)
 	if a := f.accountLocked(n); err == nil && a != nil {
 		return serve(a)
@@ -379,7 +295,7 @@ func (f *LearnAmp) withUserLocked(id string, serve func(*learnAmpAccount) learnA
 	return learnAmpError(http.StatusNotFound, "Not found")
 }
 
-func (f *LearnAmp) withTeamLocked(id string, serve func(*learnAmpTeam) learnAmpReply) learnAmpReply {
+func (f *LearnAmp) withTeamLocked(id string, serve func(*learnAmpTeam) reply) reply {
 	n, err := strconv.Atoi(id)
 	if t := f.teamLocked(n); err == nil && t != nil {
 		return serve(t)
@@ -410,7 +326,7 @@ func learnAmpPaginate[T any](all []T, q url.Values) ([]T, http.Header) {
 
 // listUsersLocked serves GET /v1/users. Details (manager, location,
 // department, teams, custom fields) come only with expanded=true.
-func (f *LearnAmp) listUsersLocked(q url.Values) learnAmpReply {
+func (f *LearnAmp) listUsersLocked(q url.Values) reply {
 	statuses := q["filters[status][]"]
 	var matched []*learnAmpAccount
 	for _, a := range f.accounts {
@@ -439,7 +355,7 @@ func (f *LearnAmp) listUsersLocked(q url.Values) learnAmpReply {
 }
 
 // learnAmpObject decodes a JSON object body, or returns the 400 refusing it.
-func learnAmpObject(body []byte) (map[string]json.RawMessage, *learnAmpReply) {
+func learnAmpObject(body []byte) (map[string]json.RawMessage, *reply) {
 	var raw map[string]json.RawMessage
 	if json.Unmarshal(body, &raw) != nil || raw == nil {
 		rep := learnAmpError(http.StatusBadRequest, "The request body must be a JSON object")
@@ -448,7 +364,7 @@ func learnAmpObject(body []byte) (map[string]json.RawMessage, *learnAmpReply) {
 	return raw, nil
 }
 
-func (f *LearnAmp) createUserLocked(body []byte) learnAmpReply {
+func (f *LearnAmp) createUserLocked(body []byte) reply {
 	raw, rep := learnAmpObject(body)
 	if rep != nil {
 		return *rep
@@ -472,7 +388,7 @@ func (f *LearnAmp) createUserLocked(body []byte) learnAmpReply {
 }
 
 // updateUserLocked applies a partial update: only the keys present change.
-func (f *LearnAmp) updateUserLocked(a *learnAmpAccount, body []byte) learnAmpReply {
+func (f *LearnAmp) updateUserLocked(a *learnAmpAccount, body []byte) reply {
 	raw, rep := learnAmpObject(body)
 	if rep != nil {
 		return *rep
@@ -488,7 +404,7 @@ func (f *LearnAmp) updateUserLocked(a *learnAmpAccount, body []byte) learnAmpRep
 // editLocked returns u with the attributes present in raw (a present null
 // or "" clears one), checked in Learn Amp's order: parameters (400 with
 // fullErrors), the manager (400), custom field names (404), uniqueness (400).
-func (f *LearnAmp) editLocked(u LearnAmpUser, raw map[string]json.RawMessage, creating bool) (LearnAmpUser, *learnAmpReply) {
+func (f *LearnAmp) editLocked(u LearnAmpUser, raw map[string]json.RawMessage, creating bool) (LearnAmpUser, *reply) {
 	u.CustomFields = maps.Clone(u.CustomFields)
 	var invalid learnAmpInvalid
 	for _, p := range []struct {
@@ -585,7 +501,7 @@ func (f *LearnAmp) editLocked(u LearnAmpUser, raw map[string]json.RawMessage, cr
 	return u, nil
 }
 
-func (f *LearnAmp) editTeamLocked(t *learnAmpTeam, body []byte) learnAmpReply {
+func (f *LearnAmp) editTeamLocked(t *learnAmpTeam, body []byte) reply {
 	raw, rep := learnAmpObject(body)
 	if rep != nil {
 		return *rep
@@ -614,7 +530,7 @@ func (f *LearnAmp) editTeamLocked(t *learnAmpTeam, body []byte) learnAmpReply {
 	return learnAmpJSON(status, learnAmpTeamUsersJSON{learnAmpTeamJSON: learnAmpTeamView(t), Users: f.memberViewsLocked(t.members)})
 }
 
-func (f *LearnAmp) teamUsersLocked(t *learnAmpTeam, q url.Values) learnAmpReply {
+func (f *LearnAmp) teamUsersLocked(t *learnAmpTeam, q url.Values) reply {
 	page, header := learnAmpPaginate(t.members, q)
 	rep := learnAmpJSON(http.StatusOK, learnAmpTeamUsersJSON{learnAmpTeamJSON: learnAmpTeamView(t), Users: f.memberViewsLocked(page)})
 	rep.header = header
@@ -623,7 +539,7 @@ func (f *LearnAmp) teamUsersLocked(t *learnAmpTeam, q url.Values) learnAmpReply 
 
 // addMemberLocked adds a user to a team; adding a member again answers the
 // existing membership (assumed: the docs do not say).
-func (f *LearnAmp) addMemberLocked(t *learnAmpTeam, body []byte) learnAmpReply {
+func (f *LearnAmp) addMemberLocked(t *learnAmpTeam, body []byte) reply {
 	raw, rep := learnAmpObject(body)
 	if rep != nil {
 		return *rep

@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"net/http/httptest"
 	"slices"
-	"sync"
 	"time"
 )
 
@@ -21,7 +19,8 @@ const LessonlyEmailTaken = "Email has already been taken"
 // served at URL+"/api/v1" and URL+"/api/v1.1". It keeps users and custom user
 // fields in memory behind a mutex, records every request it answers, and can
 // be told to misbehave (faults, rate limiting, latency) so that a client's
-// error handling can be exercised deterministically.
+// error handling can be exercised deterministically. Its Mutations are the
+// POST, PUT, PATCH and DELETE requests.
 type Lessonly struct {
 	// URL is the server's base URL, without the /api/v1 path.
 	URL string
@@ -32,9 +31,7 @@ type Lessonly struct {
 	// before sending requests to make those deterministic.
 	Now func() time.Time
 
-	srv *httptest.Server
-
-	mu          sync.Mutex
+	wire
 	accounts    []*lessonlyAccount // ordered by user id
 	lastID      int
 	fields      []string // custom user field names; a field's id is its index+1
@@ -42,13 +39,7 @@ type Lessonly struct {
 	groups      []*LessonlyGroup // ordered by id
 	lastGroupID int
 	welcome     []string
-	requests    []Request
-	faults      []*lessonlyFault
-	latency     time.Duration
-	rateLimit   int // requests per minute; 0 = unlimited
-	rateUse429  bool
-	windowStart time.Time
-	windowCount int
+	rateUse429  bool // over the rate limit: 429, not 403
 }
 
 // LessonlyUser is a Lessonly account as seen by tests: the wire attributes
@@ -84,51 +75,25 @@ type lessonlyValue struct {
 	value string
 }
 
-// Request is one request the fake answered. Status is the status code sent,
-// or 0 when the connection was dropped by an injected fault.
-type Request struct {
-	Method, Path, RawQuery string
-	Body                   []byte
-	Status                 int
-}
-
-// Fault makes matching requests fail. A request matches when Method is empty
-// or equal to its method, and its path starts with PathPrefix. The first Skip
-// matching requests are served normally; the next Times (0 = all the rest)
-// get Status (default 500) with Body (default an error envelope naming the
-// status), or, with DropConnection, a connection closed without any answer.
-// Faults take effect before rate limiting and authentication, as a failing
-// proxy in front of Lessonly would.
-type Fault struct {
-	Method, PathPrefix string
-	Skip, Times        int
-	Status             int
-	Body               string
-	DropConnection     bool
-}
-
-type lessonlyFault struct {
-	Fault
-	seen int // matching requests so far, counting skipped ones
-}
-
 // NewLessonly starts a fake for subdomain "acme" with API key
 // "test-lessonly-key". Call Close when done.
 func NewLessonly() *Lessonly {
 	f := &Lessonly{Subdomain: "acme", APIKey: "test-lessonly-key", Now: time.Now}
-	f.srv = httptest.NewUnstartedServer(http.HandlerFunc(f.serveHTTP))
-	// Without keep-alives every request gets a fresh connection. Otherwise
-	// Go's Transport silently retries an idempotent request whose reused
-	// connection was dropped, and an injected DropConnection fault would
-	// never reach the client under test.
-	f.srv.Config.SetKeepAlivesEnabled(false)
-	f.srv.Start()
-	f.URL = f.srv.URL
+	f.URL = f.start(wireAPI{
+		contentType: "application/json; charset=utf-8",
+		now:         func() time.Time { return f.Now() },
+		fail:        lessonlyFail,
+		limited:     f.limitedLocked,
+		mutation: func(r Request) bool {
+			switch r.Method {
+			case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+				return true
+			}
+			return false
+		},
+	}, f.serveHTTP)
 	return f
 }
-
-// Close shuts the server down, waiting for requests in flight.
-func (f *Lessonly) Close() { f.srv.Close() }
 
 // DefineCustomField defines a custom user field, as an admin would in the
 // Lessonly UI, and returns its id. Defining an existing name returns the
@@ -202,36 +167,6 @@ func (f *Lessonly) User(id int) (LessonlyUser, bool) {
 	return f.userLocked(a), true
 }
 
-// Requests returns every request answered since the start or the last
-// ResetRequests, in the order they were handled.
-func (f *Lessonly) Requests() []Request {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.requests)
-}
-
-// Mutations returns the POST, PUT, PATCH and DELETE requests among Requests,
-// whatever their status, so a test can assert that a dry run wrote nothing.
-func (f *Lessonly) Mutations() []Request {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []Request
-	for _, r := range f.requests {
-		switch r.Method {
-		case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-// ResetRequests forgets the recorded requests, typically after seeding.
-func (f *Lessonly) ResetRequests() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.requests = nil
-}
-
 // WelcomeEmails returns, in order, the email addresses of users created
 // through the API without notify "false": Lessonly would have sent each of
 // them a welcome email.
@@ -241,20 +176,8 @@ func (f *Lessonly) WelcomeEmails() []string {
 	return slices.Clone(f.welcome)
 }
 
-// InjectFault adds a fault. When several match a request, the one injected
-// first that still has failures left applies.
-func (f *Lessonly) InjectFault(fl Fault) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.faults = append(f.faults, &lessonlyFault{Fault: fl})
-}
-
 // ClearFaults removes every injected fault.
-func (f *Lessonly) ClearFaults() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.faults = nil
-}
+func (f *Lessonly) ClearFaults() { f.clearFaults() }
 
 // SetRateLimit limits the requests accepted per minute (0, the default,
 // turns limiting off). Like Lessonly, excess requests get 403 with
@@ -265,17 +188,13 @@ func (f *Lessonly) ClearFaults() {
 func (f *Lessonly) SetRateLimit(perMinute int, use429 bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.rateLimit, f.rateUse429 = perMinute, use429
-	f.windowStart, f.windowCount = time.Time{}, 0
+	f.rateUse429 = use429
+	f.setRateLimitLocked(perMinute)
 }
 
 // SetLatency delays every response by d (cut short if the client gives up),
 // to exercise client timeouts.
-func (f *Lessonly) SetLatency(d time.Duration) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.latency = d
-}
+func (f *Lessonly) SetLatency(d time.Duration) { f.setLatency(d) }
 
 func (f *Lessonly) defineLocked(name string) int {
 	if id := f.fieldIDLocked(name); id != 0 {

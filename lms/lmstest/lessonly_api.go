@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"net/url"
@@ -26,15 +25,6 @@ const (
 )
 
 var lessonlyRoles = []string{"learner", "creator", "manager", "admin"}
-
-// lessonlyReply is a response decided under the lock and written after it is
-// released, so a slow client cannot stall other requests.
-type lessonlyReply struct {
-	status     int
-	body       []byte
-	retryAfter bool
-	drop       bool
-}
 
 type lessonlyErrorJSON struct {
 	Type  string `json:"type"`
@@ -101,106 +91,39 @@ type lessonlyInput struct {
 }
 
 func (f *Lessonly) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body) // a failed read leaves a truncated body, answered as such
-	if len(body) == 0 {
-		body = nil // so a recorded Request compares equal to one written without Body
-	}
-	f.mu.Lock()
-	delay := f.latency
-	f.mu.Unlock()
-	if delay > 0 {
-		t := time.NewTimer(delay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-		}
-	}
-	rep := f.reply(r, body)
-	if rep.drop {
-		panic(http.ErrAbortHandler) // closes the connection without answering
-	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	if rep.retryAfter {
-		h.Set("Retry-After", "1")
-	}
-	w.WriteHeader(rep.status)
-	w.Write(rep.body)
+	f.serve(w, r, f.answerLocked)
 }
 
-func (f *Lessonly) reply(r *http.Request, body []byte) lessonlyReply {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	rep := f.replyLocked(r, body)
-	f.requests = append(f.requests, Request{
-		Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Body: body, Status: rep.status,
-	})
+// limitedLocked answers a request over the rate limit.
+func (f *Lessonly) limitedLocked(int) reply {
+	if !f.rateUse429 {
+		return lessonlyFail(http.StatusForbidden, lessonlyRateLimited)
+	}
+	rep := lessonlyFail(http.StatusTooManyRequests, lessonlyRateLimited)
+	rep.header = http.Header{"Retry-After": {"1"}}
 	return rep
 }
 
-func (f *Lessonly) replyLocked(r *http.Request, body []byte) lessonlyReply {
-	if fl := f.faultLocked(r.Method, r.URL.Path); fl != nil {
-		if fl.DropConnection {
-			return lessonlyReply{drop: true}
-		}
-		status := cmp.Or(fl.Status, http.StatusInternalServerError)
-		if fl.Body != "" {
-			return lessonlyReply{status: status, body: []byte(fl.Body)}
-		}
-		return jsonReply(lessonlyError(status, http.StatusText(status)))
-	}
-	if f.rateLimitedLocked() {
-		if f.rateUse429 {
-			rep := jsonReply(lessonlyError(http.StatusTooManyRequests, lessonlyRateLimited))
-			rep.retryAfter = true
-			return rep
-		}
-		return jsonReply(lessonlyError(http.StatusForbidden, lessonlyRateLimited))
-	}
+// answerLocked serves a request that no fault or rate limit stopped.
+func (f *Lessonly) answerLocked(r *http.Request, body []byte) reply {
 	if user, key, ok := r.BasicAuth(); !ok || user != f.Subdomain || key != f.APIKey {
-		return jsonReply(lessonlyError(http.StatusUnauthorized, "Unauthorized"))
+		return lessonlyFail(http.StatusUnauthorized, "Unauthorized")
 	}
 	return jsonReply(f.routeLocked(r.Method, r.URL.Path, r.URL.Query(), body))
 }
 
-func jsonReply(status int, v any) lessonlyReply {
+func jsonReply(status int, v any) reply {
 	b, _ := json.Marshal(v) // cannot fail: only plain structs are marshalled
-	return lessonlyReply{status: status, body: b}
+	return reply{status: status, body: b}
 }
 
 func lessonlyError(status int, msg string) (int, any) {
 	return status, lessonlyErrorJSON{Type: "error", Error: msg}
 }
 
-// faultLocked returns the fault to apply to a request, if any, counting the
-// request against every fault it matches up to the one applied.
-func (f *Lessonly) faultLocked(method, path string) *Fault {
-	for _, fl := range f.faults {
-		if fl.Method != "" && fl.Method != method || !strings.HasPrefix(path, fl.PathPrefix) {
-			continue
-		}
-		if fl.Times > 0 && fl.seen >= fl.Skip+fl.Times {
-			continue // spent
-		}
-		fl.seen++
-		if fl.seen > fl.Skip {
-			return &fl.Fault
-		}
-	}
-	return nil
-}
-
-func (f *Lessonly) rateLimitedLocked() bool {
-	if f.rateLimit <= 0 {
-		return false
-	}
-	now := f.Now()
-	if f.windowStart.IsZero() || now.Sub(f.windowStart) >= time.Minute {
-		f.windowStart, f.windowCount = now, 0
-	}
-	f.windowCount++
-	return f.windowCount > f.rateLimit
+// lessonlyFail is lessonlyError as a reply.
+func lessonlyFail(status int, msg string) reply {
+	return jsonReply(lessonlyError(status, msg))
 }
 
 // routeLocked serves an authenticated request. Anything that is not a known

@@ -4,10 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -65,7 +63,9 @@ func DefaultSCIMOptions() SCIMOptions {
 // (/ServiceProviderConfig, /ResourceTypes, /Schemas) and the error
 // envelope. Attribute names are case-insensitive, as RFC 7643 §2.1 has them.
 // Resources are kept as their JSON objects, behind a mutex; every request
-// is recorded, and the fake can be told to fail or rate limit.
+// is recorded (paths include BasePath), and the fake can be told to fail or
+// rate limit. Its Mutations are every request but the GETs; requests over
+// the rate limit get 429 with "Retry-After: 1".
 type SCIM struct {
 	// URL is the service's base URL, BasePath included: what a client is
 	// configured with.
@@ -75,17 +75,11 @@ type SCIM struct {
 	Now func() time.Time
 
 	opts SCIMOptions
-	srv  *httptest.Server
 
-	mu          sync.Mutex
-	users       []SCIMResource // in creation order
-	groups      []SCIMResource
-	lastID      int
-	requests    []Request
-	faults      []*scimFault
-	rateLimit   int // requests per minute; 0 = unlimited
-	windowStart time.Time
-	windowCount int
+	wire
+	users  []SCIMResource // in creation order
+	groups []SCIMResource
+	lastID int
 }
 
 // SCIMResource is a resource as its JSON object: strings, float64, bool,
@@ -118,12 +112,6 @@ func (r SCIMResource) Get(path string) any {
 	return obj[scimKey(obj, p.sub)]
 }
 
-// scimFault is an injected Fault and how many requests it has matched.
-type scimFault struct {
-	Fault
-	seen int
-}
-
 // NewSCIM starts a fake. Call Close when done.
 func NewSCIM(opts SCIMOptions) *SCIM {
 	opts.BasePath = "/" + strings.Trim(opts.BasePath, "/")
@@ -131,18 +119,19 @@ func NewSCIM(opts SCIMOptions) *SCIM {
 		opts.BasePath = ""
 	}
 	f := &SCIM{opts: opts, Now: time.Now}
-	f.srv = httptest.NewUnstartedServer(http.HandlerFunc(f.serveHTTP))
-	// Without keep-alives every request gets a fresh connection, so an
-	// injected DropConnection reaches the client rather than being retried
-	// by its Transport.
-	f.srv.Config.SetKeepAlivesEnabled(false)
-	f.srv.Start()
-	f.URL = f.srv.URL + opts.BasePath
+	f.URL = f.start(wireAPI{
+		contentType: scimMediaType,
+		now:         func() time.Time { return f.Now() },
+		fail:        func(status int, msg string) reply { return scimFail(status, "", "%s", msg).reply() },
+		limited: func(int) reply {
+			rep := scimFail(http.StatusTooManyRequests, "", "Too many requests").reply()
+			rep.header = http.Header{"Retry-After": {"1"}}
+			return rep
+		},
+		mutation: func(r Request) bool { return r.Method != http.MethodGet },
+	}, f.serveHTTP) + opts.BasePath
 	return f
 }
-
-// Close shuts the server down, waiting for requests in flight.
-func (f *SCIM) Close() { f.srv.Close() }
 
 // AddUser seeds a user as if made by hand in the LMS and returns its id. It
 // bypasses validation, so tests can set up any state. The id and meta are
@@ -209,55 +198,6 @@ func (f *SCIM) Group(id string) (SCIMResource, bool) {
 		return scimCopy(f.groups[i]), true
 	}
 	return nil, false
-}
-
-// Requests returns every request answered since the start or the last
-// ResetRequests, in order. Paths include BasePath.
-func (f *SCIM) Requests() []Request {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.requests)
-}
-
-// Mutations returns every request but the GETs among Requests, whatever
-// their status, so a test can assert that a dry run wrote nothing.
-func (f *SCIM) Mutations() []Request {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []Request
-	for _, r := range f.requests {
-		if r.Method != http.MethodGet {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-// ResetRequests forgets the recorded requests, typically after seeding.
-func (f *SCIM) ResetRequests() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.requests = nil
-}
-
-// InjectFault adds a fault (see Fault); its default body is SCIM's error
-// envelope. When several match a request, the one injected first that
-// still has failures left applies.
-func (f *SCIM) InjectFault(fl Fault) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.faults = append(f.faults, &scimFault{Fault: fl})
-}
-
-// SetRateLimit limits the requests accepted per minute of f.Now (0, the
-// default, turns limiting off). Excess requests, which count too, get 429
-// with "Retry-After: 1". The window opens at the first request; setting a
-// limit starts a new one.
-func (f *SCIM) SetRateLimit(perMinute int) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.rateLimit = perMinute
-	f.windowStart, f.windowCount = time.Time{}, 0
 }
 
 // stampLocked gives a new resource its id and meta.

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"io"
 	"maps"
 	"mime"
 	"net/http"
@@ -14,16 +13,6 @@ import (
 	"strings"
 	"time"
 )
-
-// scimReply is a response decided under the lock and written after it is
-// released, so a slow client cannot stall other requests.
-type scimReply struct {
-	status     int
-	body       []byte
-	location   string
-	retryAfter bool
-	drop       bool
-}
 
 // scimError is an error answer in SCIM's envelope (RFC 7644 §3.12).
 type scimError struct {
@@ -36,7 +25,7 @@ func scimFail(status int, scimType, format string, args ...any) *scimError {
 	return &scimError{status: status, scimType: scimType, detail: fmt.Sprintf(format, args...)}
 }
 
-func (e *scimError) reply() scimReply {
+func (e *scimError) reply() reply {
 	body := map[string]any{"schemas": []string{scimErrorSchema}, "status": strconv.Itoa(e.status), "detail": e.detail}
 	if e.scimType != "" {
 		body["scimType"] = e.scimType
@@ -44,58 +33,17 @@ func (e *scimError) reply() scimReply {
 	return scimJSON(e.status, body)
 }
 
-func scimJSON(status int, v any) scimReply {
+func scimJSON(status int, v any) reply {
 	b, _ := json.Marshal(v) // cannot fail: only JSON values are marshalled
-	return scimReply{status: status, body: b}
+	return reply{status: status, body: b}
 }
 
 func (f *SCIM) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body) // a failed read leaves a truncated body, answered as such
-	if len(body) == 0 {
-		body = nil // so a recorded Request compares equal to one written without Body
-	}
-	rep := f.reply(r, body)
-	if rep.drop {
-		panic(http.ErrAbortHandler) // closes the connection without answering
-	}
-	h := w.Header()
-	h.Set("Content-Type", scimMediaType)
-	if rep.location != "" {
-		h.Set("Location", rep.location)
-	}
-	if rep.retryAfter {
-		h.Set("Retry-After", "1")
-	}
-	w.WriteHeader(rep.status)
-	w.Write(rep.body)
+	f.serve(w, r, f.answerLocked)
 }
 
-func (f *SCIM) reply(r *http.Request, body []byte) scimReply {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	rep := f.replyLocked(r, body)
-	f.requests = append(f.requests, Request{
-		Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Body: body, Status: rep.status,
-	})
-	return rep
-}
-
-func (f *SCIM) replyLocked(r *http.Request, body []byte) scimReply {
-	if fl := f.faultLocked(r.Method, r.URL.Path); fl != nil {
-		if fl.DropConnection {
-			return scimReply{drop: true}
-		}
-		status := cmp.Or(fl.Status, http.StatusInternalServerError)
-		if fl.Body != "" {
-			return scimReply{status: status, body: []byte(fl.Body)}
-		}
-		return scimFail(status, "", "%s", http.StatusText(status)).reply()
-	}
-	if f.rateLimitedLocked() {
-		rep := scimFail(http.StatusTooManyRequests, "", "Too many requests").reply()
-		rep.retryAfter = true
-		return rep
-	}
+// answerLocked serves a request that no fault or rate limit stopped.
+func (f *SCIM) answerLocked(r *http.Request, body []byte) reply {
 	if !f.authorized(r) {
 		return scimFail(http.StatusUnauthorized, "", "Authentication failed: check the %s credentials", cmp.Or(f.opts.Auth, "bearer")).reply()
 	}
@@ -126,36 +74,6 @@ func (f *SCIM) authorized(r *http.Request) bool {
 	return ok && strings.EqualFold(got, scheme) && token == f.opts.Token
 }
 
-// faultLocked returns the fault to apply to a request, if any, counting the
-// request against every fault it matches up to the one applied.
-func (f *SCIM) faultLocked(method, path string) *Fault {
-	for _, fl := range f.faults {
-		if fl.Method != "" && fl.Method != method || !strings.HasPrefix(path, fl.PathPrefix) {
-			continue
-		}
-		if fl.Times > 0 && fl.seen >= fl.Skip+fl.Times {
-			continue // spent
-		}
-		fl.seen++
-		if fl.seen > fl.Skip {
-			return &fl.Fault
-		}
-	}
-	return nil
-}
-
-func (f *SCIM) rateLimitedLocked() bool {
-	if f.rateLimit <= 0 {
-		return false
-	}
-	now := f.Now()
-	if f.windowStart.IsZero() || now.Sub(f.windowStart) >= time.Minute {
-		f.windowStart, f.windowCount = now, 0
-	}
-	f.windowCount++
-	return f.windowCount > f.rateLimit
-}
-
 // scimKind is what differs between Users and Groups.
 type scimKind struct {
 	name   string // the resource type: User or Group
@@ -180,7 +98,7 @@ func (f *SCIM) kindLocked(endpoint string) *scimKind {
 }
 
 // routeLocked serves an authenticated request; path is relative to BasePath.
-func (f *SCIM) routeLocked(method, path string, q url.Values, body []byte) scimReply {
+func (f *SCIM) routeLocked(method, path string, q url.Values, body []byte) reply {
 	unsupported := scimFail(http.StatusNotImplemented, "", "%s %s is not supported", method, path).reply()
 	switch path {
 	case "/ServiceProviderConfig", "/ResourceTypes", "/Schemas":
@@ -220,7 +138,7 @@ func (f *SCIM) routeLocked(method, path string, q url.Values, body []byte) scimR
 
 // listLocked serves a query (RFC 7644 §3.4.2): an optional filter of the
 // form `attribute eq "value"`, and paging by startIndex (from 1) and count.
-func (f *SCIM) listLocked(k *scimKind, q url.Values) scimReply {
+func (f *SCIM) listLocked(k *scimKind, q url.Values) reply {
 	matched := *k.store
 	if expr := q.Get("filter"); expr != "" {
 		flt, ok := parseSCIMFilter(expr)
@@ -261,7 +179,7 @@ func scimIntParam(q url.Values, key string, def int) int {
 	return n
 }
 
-func (f *SCIM) createLocked(k *scimKind, body []byte) scimReply {
+func (f *SCIM) createLocked(k *scimKind, body []byte) reply {
 	r, e := scimDecode(k, body)
 	if e != nil {
 		return e.reply()
@@ -271,13 +189,13 @@ func (f *SCIM) createLocked(k *scimKind, body []byte) scimReply {
 	}
 	*k.store = append(*k.store, f.stampLocked(r, k.name))
 	rep := scimJSON(http.StatusCreated, r)
-	rep.location = r.Get("meta.location").(string)
+	rep.header = http.Header{"Location": {r.Get("meta.location").(string)}}
 	return rep
 }
 
 // putLocked replaces a resource whole (RFC 7644 §3.5.1): what the body
 // leaves out is gone, except what is read-only.
-func (f *SCIM) putLocked(k *scimKind, i int, body []byte) scimReply {
+func (f *SCIM) putLocked(k *scimKind, i int, body []byte) reply {
 	r, e := scimDecode(k, body)
 	if e != nil {
 		return e.reply()
@@ -286,7 +204,7 @@ func (f *SCIM) putLocked(k *scimKind, i int, body []byte) scimReply {
 }
 
 // patchLocked applies a PatchOp (RFC 7644 §3.5.2) all or nothing.
-func (f *SCIM) patchLocked(k *scimKind, i int, body []byte) scimReply {
+func (f *SCIM) patchLocked(k *scimKind, i int, body []byte) reply {
 	var req struct {
 		Schemas    []string `json:"schemas"`
 		Operations []struct {
@@ -318,7 +236,7 @@ func (f *SCIM) patchLocked(k *scimKind, i int, body []byte) scimReply {
 
 // storeLocked replaces the i-th resource of the kind by r, once valid,
 // keeping its read-only id and meta.
-func (f *SCIM) storeLocked(k *scimKind, i int, r SCIMResource) scimReply {
+func (f *SCIM) storeLocked(k *scimKind, i int, r SCIMResource) reply {
 	old := (*k.store)[i]
 	r["id"] = old["id"]
 	meta := maps.Clone(old["meta"].(map[string]any))
