@@ -101,13 +101,79 @@ func explain(ctx context.Context, cfg Config, who string, w io.Writer) error {
 		}
 	}
 
-	desired := reconcile.State{Problems: person.Problems}
-	if found && person.InScope && !reconcile.SkipsUser(person.Problems) {
-		desired.Users = []reconcile.User{person.Record}
+	// The role, the manager and the memberships depend on the whole scope:
+	// pull it, as a run would, and keep what concerns this person.
+	desired := reconcile.State{}
+	var memberships []reconcile.Op
+	if found && person.InScope {
+		pulled, err := okta.Pull(ctx)
+		if err != nil {
+			return fmt.Errorf("pull the Okta scope: %w", err)
+		}
+		desired = onePerson(pulled, person.ID)
+		if len(desired.Users) > 0 {
+			writeDerived(w, desired.Users[0])
+		}
+		if memberships, err = membershipOps(ctx, cfg, store, pulled, person.ID); err != nil {
+			return err
+		}
 	}
 	plan := reconcile.Diff(desired, recorded, live, cfg.reconcileOptions())
+	plan.Ops = append(plan.Ops, memberships...)
 	fmt.Fprintln(w, "\nThe next run:")
 	return report.Text(w, plan)
+}
+
+// onePerson is the pull reduced to one person: their record and problems.
+func onePerson(pulled reconcile.State, oktaID string) reconcile.State {
+	var out reconcile.State
+	for _, u := range pulled.Users {
+		if u.OktaID == oktaID {
+			out.Users = append(out.Users, u)
+		}
+	}
+	for _, p := range pulled.Problems {
+		if p.OktaID == oktaID {
+			out.Problems = append(out.Problems, p)
+		}
+	}
+	return out
+}
+
+// membershipOps plans the whole scope against the snapshot, as a run
+// would, and keeps the group memberships of one person.
+func membershipOps(ctx context.Context, cfg Config, store *snapshot.Store, pulled reconcile.State, oktaID string) ([]reconcile.Op, error) {
+	if len(pulled.Groups) == 0 {
+		return nil, nil
+	}
+	users, err := store.Users(ctx)
+	if err != nil {
+		return nil, err
+	}
+	groups, err := store.Groups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []reconcile.Op
+	for _, op := range reconcile.Diff(pulled, reconcile.State{Users: users, Groups: groups}, nil, cfg.reconcileOptions()).Ops {
+		if op.Action.OnMembership() && op.OktaID == oktaID {
+			out = append(out, op)
+		}
+	}
+	return out, nil
+}
+
+// writeDerived shows what the whole scope decides of a person: the role
+// from mapping.roles and the manager resolved from mapping.manager.
+func writeDerived(w io.Writer, u reconcile.User) {
+	fmt.Fprintf(w, "\nRole: %s", u.Role)
+	if m := u.Fields[reconcile.FieldManagerName]; m != "" {
+		fmt.Fprintf(w, "; manager: %s", m)
+	}
+	if m := u.Fields[reconcile.FieldManagerEmail]; m != "" {
+		fmt.Fprintf(w, " <%s>", m)
+	}
+	fmt.Fprintln(w)
 }
 
 func writePerson(w io.Writer, p oktaclient.Person) {

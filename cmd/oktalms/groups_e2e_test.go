@@ -176,3 +176,23 @@ func TestGroupOpsThatFailAreRetriedNextRun(t *testing.T) {
 		t.Errorf("the next run did not create and fill the group: %+v", w.lessonly.Groups())
 	}
 }
+
+func TestExplainShowsRoleManagerAndMemberships(t *testing.T) {
+	w := groupsWorld(t)
+	boss := w.person("Bo", "Ss")
+	ada := w.person("Ada", "Okafor", "managerId", boss)
+	w.mustSync()
+	w.okta.AddMember(w.groups["LMS-Sales"], ada)
+	w.okta.AddMember(w.groups["LMS Admins"], ada)
+
+	out, errOut, code := w.runCommand("explain", "ada.okafor@example.com")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"Role: admin; manager: Bo Ss", `role : "learner" → "admin"`,
+		`+ member-add ada.okafor@example.com`, `in group "LMS-Sales"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("explain lacks %q:\n%s", want, out)
+		}
+	}
+}
