@@ -270,3 +270,36 @@ func TestPullWaitsOutOktaRateLimit(t *testing.T) {
 		t.Errorf("got %d users, want 3", len(state.Users))
 	}
 }
+
+func TestManyScopeGroupsAreResolvedFromOneListing(t *testing.T) {
+	srv := oktatest.NewServer()
+	defer srv.Close()
+	var names []string
+	for i := range 450 {
+		name := fmt.Sprintf("Team %03d", i)
+		g := srv.AddGroup(name)
+		srv.GenerateUsers(1, []string{g})
+		names = append(names, name)
+	}
+	state, err := newClient(t, srv, names...).Pull(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(state.Users) != 450 {
+		t.Errorf("got %d users, want 450", len(state.Users))
+	}
+	lookups := 0
+	for _, r := range srv.Requests() {
+		if r.Path == "/api/v1/groups" {
+			lookups++
+		}
+	}
+	if lookups != 3 {
+		t.Errorf("%d group listing requests, want 3 pages of 200 rather than one lookup per name", lookups)
+	}
+
+	_, err = newClient(t, srv, append(names, "Team 999")...).Pull(context.Background())
+	if err == nil || !strings.Contains(err.Error(), `no Okta group is named "Team 999"`) {
+		t.Errorf("got %v, want the unknown name reported", err)
+	}
+}
