@@ -40,7 +40,7 @@ func TestCheckReportsEachFailureDistinctly(t *testing.T) {
 			// Lessonly learns field names only from accounts that carry data.
 			w.lessonly.AddUser(lmstest.LessonlyUser{Name: "Seed", Email: "seed@example.com", Custom: map[string]string{"Employee ID": "1"}})
 			tt.break_(w)
-			out, _, code := w.runCommand("check")
+			out, _, code := w.command("check")
 			wantCode := exitFailed
 			if tt.name == "all good" {
 				wantCode = exitOK
@@ -69,7 +69,7 @@ func TestStatusAndHistory(t *testing.T) {
 	w.mustSync("--dry-run")
 	w.mustSync()
 
-	status, _, code := w.runCommand("status")
+	status, _, code := w.command("status")
 	if code != 0 {
 		t.Fatalf("status exit %d", code)
 	}
@@ -79,19 +79,19 @@ func TestStatusAndHistory(t *testing.T) {
 		}
 	}
 
-	last, _, _ := w.runCommand("history")
+	last, _, _ := w.command("history")
 	if !strings.Contains(last, "Operations of run 3") || !strings.Contains(last, `job_title: "Engineer" → "Staff Engineer"`) {
 		t.Errorf("history of the last applying run:\n%s", last)
 	}
-	user, _, _ := w.runCommand("history", "--user", "ADA.OKAFOR@example.com")
+	user, _, _ := w.command("history", "--user", "ADA.OKAFOR@example.com")
 	if strings.Count(user, "applied ") != 2 || strings.Contains(user, "ben.larsen") {
 		t.Errorf("history of one person should list her create and update only:\n%s", user)
 	}
-	first, _, _ := w.runCommand("history", "1", "--json")
+	first, _, _ := w.command("history", "1", "--json")
 	if !strings.Contains(first, `"action": "create"`) || strings.Count(first, `"status": "applied"`) != 2 {
 		t.Errorf("history 1 --json:\n%s", first)
 	}
-	_, errOut, code := w.runCommand("history", "99")
+	_, errOut, code := w.command("history", "99")
 	if code != exitFailed || !strings.Contains(errOut, "run 99") {
 		t.Errorf("an unknown run: exit %d, %q", code, errOut)
 	}

@@ -115,7 +115,7 @@ func TestCrashRecovery(t *testing.T) {
 	}
 
 	// Every op landed in the journal as applied exactly once.
-	cfg, err := loadConfig(w.config, func(k string) string { return w.env[k] })
+	cfg, err := loadConfig(w.config, w.getenv)
 	if err != nil {
 		t.Fatal(err)
 	}

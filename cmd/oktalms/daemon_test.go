@@ -87,14 +87,10 @@ func (b *syncBuffer) String() string {
 func startDaemon(t *testing.T, w *world, extraConfig string) *daemon {
 	t.Helper()
 	addr := freeAddr(t)
-	raw, err := os.ReadFile(w.config)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// A daily slot twelve hours from now: it never fires during a test, and
 	// the one twelve hours ago was missed, so the daemon catches up once.
 	slot := time.Now().UTC().Add(12 * time.Hour)
-	w.writeConfig(string(raw) + `
+	w.writeConfig(w.configText() + `
 schedule:
   times: ["` + fmt.Sprintf("%d %d * * *", slot.Minute(), slot.Hour()) + `"]
   shutdown_timeout: 5s
@@ -104,7 +100,7 @@ admin:
 	ctx, cancel := context.WithCancel(context.Background())
 	d := &daemon{t: t, w: w, base: "http://" + addr, cancel: cancel, done: make(chan error, 1), logs: newSyncBuffer()}
 	go func() {
-		d.done <- run(ctx, []string{"run", "--config", w.config}, func(k string) string { return w.env[k] }, io.Discard, d.logs)
+		d.done <- run(ctx, []string{"run", "--config", w.config}, w.getenv, io.Discard, d.logs)
 	}()
 	t.Cleanup(func() { d.stop() })
 	d.waitFor("the admin API to answer", func() bool {
@@ -266,7 +262,7 @@ func TestDaemonCatchesUpOnceAndServesTheAdminAPI(t *testing.T) {
 
 func (d *daemon) runsFromStore(w *world) []oksync.Run {
 	d.t.Helper()
-	cfg, err := loadConfig(w.config, func(k string) string { return w.env[k] })
+	cfg, err := loadConfig(w.config, w.getenv)
 	if err != nil {
 		d.t.Fatal(err)
 	}
@@ -371,9 +367,8 @@ func TestHealthTurnsUnhealthyAfterFailedRunsAndTheWebhookHears(t *testing.T) {
 
 func TestAdminTokenIsRequiredOffLoopback(t *testing.T) {
 	w := newWorld(t)
-	raw, _ := os.ReadFile(w.config)
-	w.writeConfig(string(raw) + "admin:\n  listen: 0.0.0.0:0\n")
-	_, errOut, code := w.runCommand("run")
+	w.writeConfig(w.configText() + "admin:\n  listen: 0.0.0.0:0\n")
+	_, errOut, code := w.command("run")
 	if code != exitFailed || !strings.Contains(errOut, "admin.token: required") {
 		t.Fatalf("exit %d, stderr %q; want a refusal naming admin.token", code, errOut)
 	}
@@ -425,19 +420,6 @@ func TestShutdownLetsTheOpInFlightFinish(t *testing.T) {
 	if n := len(w.lessonly.Users()); n != 8 {
 		t.Errorf("after the next run: %d accounts, want 8", n)
 	}
-}
-
-// runCommand runs any oktalms command in this process.
-func (w *world) runCommand(args ...string) (stdout, stderr string, code int) {
-	var out, errOut bytes.Buffer
-	args = append(args, "--config", w.config)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	err := run(ctx, args, func(k string) string { return w.env[k] }, &out, &errOut)
-	if err != nil {
-		errOut.WriteString(err.Error())
-	}
-	return out.String(), errOut.String(), exitCode(err)
 }
 
 // subprocess starts `oktalms ARGS` as a separate process.

@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/oktalms/oktalms/lms/lmstest"
 	"github.com/oktalms/oktalms/oktaclient/oktatest"
@@ -20,32 +18,16 @@ import (
 // world is one Okta org and one Lessonly tenant, both simulated over real
 // HTTP, and a real SQLite file: what oktalms sees in production.
 type world struct {
-	t        *testing.T
-	okta     *oktatest.Server
+	harness
 	lessonly *lmstest.Lessonly
-	groups   map[string]string
-	config   string
-	env      map[string]string
 }
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	w := &world{t: t, okta: oktatest.NewServer(), lessonly: lmstest.NewLessonly(), groups: map[string]string{}}
-	t.Cleanup(w.okta.Close)
+	w := &world{harness: newHarness(t, "LMS Learners", "Facilities"), lessonly: lmstest.NewLessonly()}
 	t.Cleanup(w.lessonly.Close)
-	for _, g := range []string{"LMS Learners", "Facilities"} {
-		w.groups[g] = w.okta.AddGroup(g)
-	}
 	w.lessonly.DefineCustomField("Employee ID")
-	dir := t.TempDir()
-	w.config = filepath.Join(dir, "oktalms.yaml")
-	w.writeConfig(`
-okta:
-  org_url: ` + w.okta.URL + `
-  groups: ["LMS Learners"]
-  request_timeout: 5s
-  max_retries: 1
-lms:
+	w.writeConfig("\n" + w.oktaYAML() + `lms:
   url: ` + w.lessonly.URL + `
   subdomain: ` + w.lessonly.Subdomain + `
   request_timeout: 5s
@@ -58,75 +40,9 @@ mapping:
     hire_date: hireDate
   custom_fields:
     Employee ID: employeeNumber
-# These tests archive a few people out of a few: the brakes get their own tests.
-safety:
-  max_archive_percent: 100
-  max_shrink_percent: 100
-state:
-  path: ` + filepath.Join(dir, "state", "oktalms.db") + `
-log:
-  level: error
-`)
-	// Secrets come from the environment, as the README recommends.
-	w.env = map[string]string{"OKTALMS_OKTA_TOKEN": w.okta.Token, "OKTALMS_LMS_API_KEY": w.lessonly.APIKey}
+` + w.tailYAML())
+	w.env["OKTALMS_LMS_API_KEY"] = w.lessonly.APIKey
 	return w
-}
-
-func (w *world) configText() string {
-	w.t.Helper()
-	raw, err := os.ReadFile(w.config)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return string(raw)
-}
-
-func (w *world) writeConfig(body string) {
-	w.t.Helper()
-	if err := os.WriteFile(w.config, []byte(body), 0o600); err != nil {
-		w.t.Fatal(err)
-	}
-}
-
-// person adds an Okta user in the scope group and returns its id.
-func (w *world) person(first, last string, extra ...any) string {
-	w.t.Helper()
-	email := strings.ToLower(first+"."+last) + "@example.com"
-	p := map[string]any{"login": email, "email": email, "firstName": first, "lastName": last}
-	status := "ACTIVE"
-	for i := 0; i+1 < len(extra); i += 2 {
-		if extra[i] == "status" {
-			status = extra[i+1].(string)
-			continue
-		}
-		p[extra[i].(string)] = extra[i+1]
-	}
-	id := w.okta.AddUser(oktatest.User{Status: status, Profile: p})
-	w.okta.AddMember(w.groups["LMS Learners"], id)
-	return id
-}
-
-// sync runs `oktalms sync` with args and returns stdout, stderr and the exit code.
-func (w *world) sync(args ...string) (stdout, stderr string, code int) {
-	w.t.Helper()
-	var out, errOut bytes.Buffer
-	args = append([]string{"sync", "--config", w.config}, args...)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	err := run(ctx, args, func(k string) string { return w.env[k] }, &out, &errOut)
-	if err != nil {
-		errOut.WriteString(err.Error())
-	}
-	return out.String(), errOut.String(), exitCode(err)
-}
-
-func (w *world) mustSync(args ...string) string {
-	w.t.Helper()
-	out, errOut, code := w.sync(args...)
-	if code != 0 {
-		w.t.Fatalf("oktalms sync %v: exit %d\nstdout:\n%s\nstderr:\n%s", args, code, out, errOut)
-	}
-	return out
 }
 
 // account returns the LMS account with this ext_uid.
@@ -143,26 +59,7 @@ func (w *world) account(oktaID string) lmstest.LessonlyUser {
 
 // mutations lists the mutating requests since the last reset as
 // "METHOD path key,key" with the sorted keys of the JSON body.
-func (w *world) mutations() []string {
-	var out []string
-	for _, r := range w.lessonly.Mutations() {
-		line := r.Method + " " + r.Path
-		if len(r.Body) > 0 {
-			var body map[string]any
-			if err := json.Unmarshal(r.Body, &body); err != nil {
-				w.t.Fatalf("body of %s: %v", line, err)
-			}
-			keys := make([]string, 0, len(body))
-			for k := range body {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			line += " " + strings.Join(keys, ",")
-		}
-		out = append(out, line)
-	}
-	return out
-}
+func (w *world) mutations() []string { return w.describeAll(w.lessonly.Mutations()) }
 
 func TestFirstRunCreatesEveryoneInScopeOnce(t *testing.T) {
 	w := newWorld(t)

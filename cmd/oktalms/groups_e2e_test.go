@@ -185,7 +185,7 @@ func TestExplainShowsRoleManagerAndMemberships(t *testing.T) {
 	w.okta.AddMember(w.groups["LMS-Sales"], ada)
 	w.okta.AddMember(w.groups["LMS Admins"], ada)
 
-	out, errOut, code := w.runCommand("explain", "ada.okafor@example.com")
+	out, errOut, code := w.command("explain", "ada.okafor@example.com")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}

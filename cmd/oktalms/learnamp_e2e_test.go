@@ -2,13 +2,10 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"sort"
@@ -25,13 +22,8 @@ import (
 // laWorld is one Okta org and one Learn Amp tenant, both simulated over real
 // HTTP, and a real SQLite file: `lms.kind: learnamp` as it runs in production.
 type laWorld struct {
-	t      *testing.T
-	okta   *oktatest.Server
-	la     *lmstest.LearnAmp
-	groups map[string]string // Okta group name → id
-	dir    string
-	config string
-	env    map[string]string
+	harness
+	la *lmstest.LearnAmp
 	// What the config says; change before writeConfig.
 	managerKey    string // mapping.manager key: email_attribute or id_attribute
 	managerAttr   string // the Okta attribute it names
@@ -42,23 +34,19 @@ type laWorld struct {
 
 func newLAWorld(t *testing.T) *laWorld {
 	t.Helper()
-	w := &laWorld{t: t, okta: oktatest.NewServer(), la: lmstest.NewLearnAmp(), groups: map[string]string{},
-		dir: t.TempDir(), managerKey: "email_attribute", managerAttr: "managerEmail",
+	w := &laWorld{harness: newHarness(t, "LMS Learners", "Curators", "Sales", "Facilities"), la: lmstest.NewLearnAmp(),
+		managerKey: "email_attribute", managerAttr: "managerEmail",
 		custom: map[string]string{"Employee ID": "employeeNumber"}}
-	t.Cleanup(w.okta.Close)
+	w.timeout = 60 * time.Second
 	t.Cleanup(w.la.Close)
-	for _, g := range []string{"LMS Learners", "Curators", "Sales", "Facilities"} {
-		w.groups[g] = w.okta.AddGroup(g)
-	}
 	w.la.DefineCustomField("Employee ID")
-	w.config = filepath.Join(w.dir, "oktalms.yaml")
-	// The secrets come from the environment, as the README recommends.
-	w.env = map[string]string{"OKTALMS_OKTA_TOKEN": w.okta.Token, "OKTALMS_LMS_CLIENT_SECRET": w.la.ClientSecret}
+	w.env["OKTALMS_LMS_CLIENT_SECRET"] = w.la.ClientSecret
 	w.writeConfig()
 	return w
 }
 
-// writeConfig writes the config file from the world's settings.
+// writeConfig writes the config file from the world's settings; it stands
+// in for the harness's writeConfig, which takes the text.
 func (w *laWorld) writeConfig() {
 	w.t.Helper()
 	var custom, teams strings.Builder
@@ -72,13 +60,7 @@ func (w *laWorld) writeConfig() {
 	if teams.Len() > 0 {
 		groups = "groups:\n  sync:\n" + teams.String()
 	}
-	body := `
-okta:
-  org_url: ` + w.okta.URL + `
-  groups: ["LMS Learners"]
-  request_timeout: 5s
-  max_retries: 1
-lms:
+	w.harness.writeConfig("\n" + w.oktaYAML() + `lms:
   kind: learnamp
   url: ` + w.la.URL + `
   client_id: ` + w.la.ClientID + `
@@ -98,76 +80,7 @@ mapping:
   roles:
     - group: Curators
       role: curator
-` + groups + `
-# These tests archive a few people out of a few: the brakes get their own tests.
-safety:
-  max_archive_percent: 100
-  max_shrink_percent: 100
-state:
-  path: ` + filepath.Join(w.dir, "state", "oktalms.db") + `
-log:
-  level: error
-` + w.extraSettings
-	if err := os.WriteFile(w.config, []byte(body), 0o600); err != nil {
-		w.t.Fatal(err)
-	}
-}
-
-// editConfig replaces old, which must be there, with new in the config file.
-func (w *laWorld) editConfig(old, new string) {
-	w.t.Helper()
-	raw, err := os.ReadFile(w.config)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	if !strings.Contains(string(raw), old) {
-		w.t.Fatalf("the config lacks %q", old)
-	}
-	if err := os.WriteFile(w.config, []byte(strings.Replace(string(raw), old, new, 1)), 0o600); err != nil {
-		w.t.Fatal(err)
-	}
-}
-
-// person adds an Okta user in the scope group and returns its id. extra
-// holds profile attributes as key, value pairs; "status" sets the status.
-func (w *laWorld) person(first, last string, extra ...any) string {
-	w.t.Helper()
-	email := strings.ToLower(first+"."+last) + "@example.com"
-	p := map[string]any{"login": email, "email": email, "firstName": first, "lastName": last}
-	status := "ACTIVE"
-	for i := 0; i+1 < len(extra); i += 2 {
-		if extra[i] == "status" {
-			status = extra[i+1].(string)
-			continue
-		}
-		p[extra[i].(string)] = extra[i+1]
-	}
-	id := w.okta.AddUser(oktatest.User{Status: status, Profile: p})
-	w.okta.AddMember(w.groups["LMS Learners"], id)
-	return id
-}
-
-// oktalms runs the command with args and returns stdout, stderr and the exit code.
-func (w *laWorld) oktalms(args ...string) (stdout, stderr string, code int) {
-	w.t.Helper()
-	var out, errOut bytes.Buffer
-	args = append([]string{args[0], "--config", w.config}, args[1:]...)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	err := run(ctx, args, func(k string) string { return w.env[k] }, &out, &errOut)
-	if err != nil {
-		errOut.WriteString(err.Error())
-	}
-	return out.String(), errOut.String(), exitCode(err)
-}
-
-func (w *laWorld) mustSync(args ...string) string {
-	w.t.Helper()
-	out, errOut, code := w.oktalms(append([]string{"sync"}, args...)...)
-	if code != 0 {
-		w.t.Fatalf("oktalms sync %v: exit %d\nstdout:\n%s\nstderr:\n%s", args, code, out, errOut)
-	}
-	return out
+` + groups + "\n" + w.tailYAML() + w.extraSettings)
 }
 
 // account returns the Learn Amp user whose integrationExternalId is the Okta id.
@@ -199,27 +112,7 @@ func (w *laWorld) team(name string) lmstest.LearnAmpTeam {
 
 // mutations lists the mutating API requests since the last reset as
 // "METHOD path key,key" with the sorted keys of the JSON body.
-func (w *laWorld) mutations() []string {
-	w.t.Helper()
-	var out []string
-	for _, r := range w.la.Mutations() {
-		out = append(out, w.describe(r))
-	}
-	return out
-}
-
-func (w *laWorld) describe(r lmstest.Request) string {
-	w.t.Helper()
-	line := r.Method + " " + r.Path
-	if len(r.Body) > 0 && r.Path != "/oauth/token" {
-		var body map[string]any
-		if err := json.Unmarshal(r.Body, &body); err != nil {
-			w.t.Fatalf("body of %s: %v", line, err)
-		}
-		line += " " + strings.Join(slices.Sorted(maps.Keys(body)), ",")
-	}
-	return line
-}
+func (w *laWorld) mutations() []string { return w.describeAll(w.la.Mutations()) }
 
 func laPath(id int, suffix string) string { return "/v1/users/" + strconv.Itoa(id) + suffix }
 
@@ -665,7 +558,7 @@ func TestLearnAmpTokenExpiringMidRunIsRefreshed(t *testing.T) {
 	w.teams = []string{"Sales"}
 	w.writeConfig()
 
-	out, errOut, code := w.oktalms("sync")
+	out, errOut, code := w.sync()
 
 	if code != 0 || !strings.Contains(out, "Applied: 11 of 11.") {
 		t.Fatalf("exit %d; want every op applied despite the expiring tokens:\n%s\n%s", code, out, errOut)
@@ -713,7 +606,7 @@ func TestLearnAmpCheck(t *testing.T) {
 		w.la.AddUser(lmstest.LearnAmpUser{Email: "x@example.com", FirstName: "X", LastName: "Y",
 			CustomFields: map[string]string{"Employee ID": "1"}})
 		w.la.ResetRequests()
-		out, errOut, code := w.oktalms("check")
+		out, errOut, code := w.command("check")
 		if code != 0 {
 			t.Fatalf("exit %d:\n%s\n%s", code, out, errOut)
 		}
@@ -732,7 +625,7 @@ func TestLearnAmpCheck(t *testing.T) {
 		w := newLAWorld(t)
 		const wrong = "s3cr3t-WRONG-learnamp-value"
 		w.env["OKTALMS_LMS_CLIENT_SECRET"] = wrong
-		out, errOut, code := w.oktalms("check")
+		out, errOut, code := w.command("check")
 		if code != exitFailed {
 			t.Errorf("exit %d, want %d", code, exitFailed)
 		}
@@ -756,7 +649,7 @@ func TestLearnAmpCheck(t *testing.T) {
 		w.writeConfig()
 		w.la.AddUser(lmstest.LearnAmpUser{Email: "x@example.com", FirstName: "X", LastName: "Y",
 			CustomFields: map[string]string{"Employee ID": "1"}})
-		out, errOut, code := w.oktalms("check")
+		out, errOut, code := w.command("check")
 		if code != exitFailed {
 			t.Errorf("exit %d, want %d:\n%s\n%s", code, exitFailed, out, errOut)
 		}
@@ -778,7 +671,7 @@ func TestLearnAmpUnknownCustomFieldFailsThatPersonOnly(t *testing.T) {
 	w.person("Ada", "Lovelace", "costCenter", "CC-1")
 	bob := w.person("Bob", "Stone")
 
-	out, _, code := w.oktalms("sync")
+	out, _, code := w.sync()
 
 	if code != exitPartial {
 		t.Errorf("exit %d, want %d", code, exitPartial)
@@ -840,7 +733,7 @@ func TestLearnAmpConfigErrorsNameTheKey(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			w := newLAWorld(t)
 			tt.patch(w)
-			_, errOut, code := w.oktalms("sync")
+			_, errOut, code := w.sync()
 			if code != exitFailed || !strings.Contains(errOut, tt.want) {
 				t.Errorf("exit %d, stderr %q; want 1 and %q", code, errOut, tt.want)
 			}

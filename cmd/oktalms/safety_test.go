@@ -170,7 +170,7 @@ func TestSavedPlanMakesExactlyTheRequestsOfADirectSync(t *testing.T) {
 			t.Error("the plan file holds a secret")
 		}
 	}
-	applied, _, code := saved.runCommand("apply", planFile)
+	applied, _, code := saved.command("apply", planFile)
 	if code != 0 {
 		t.Fatalf("apply: exit %d\n%s", code, applied)
 	}
@@ -208,7 +208,7 @@ func TestStalePlansAreRefused(t *testing.T) {
 			tt.change(w, planFile)
 			w.lessonly.ResetRequests()
 
-			out, errOut, code := w.runCommand("apply", planFile)
+			out, errOut, code := w.command("apply", planFile)
 
 			if code != exitFailed || !strings.Contains(errOut, "the plan is refused, nothing was applied") || !strings.Contains(errOut, tt.want) {
 				t.Errorf("exit %d, stderr %q; want 1 and %q\n%s", code, errOut, tt.want, out)
@@ -245,7 +245,7 @@ func TestExplain(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.who, func(t *testing.T) {
-			out, errOut, code := w.runCommand("explain", tt.who)
+			out, errOut, code := w.command("explain", tt.who)
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}

@@ -1,18 +1,14 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/oktalms/oktalms/lms"
 	"github.com/oktalms/oktalms/lms/lmstest"
@@ -22,12 +18,8 @@ import (
 // scimWorld is one Okta org and one SCIM 2.0 service, both simulated over
 // real HTTP, and a real SQLite file: the world of lms.kind scim.
 type scimWorld struct {
-	t      *testing.T
-	okta   *oktatest.Server
-	scim   *lmstest.SCIM
-	groups map[string]string // Okta group name → id
-	config string
-	env    map[string]string
+	harness
+	scim *lmstest.SCIM
 }
 
 // scimSetup says how a scimWorld's service and config look.
@@ -81,91 +73,17 @@ func scimPlainSetup() scimSetup {
 
 func newSCIMWorld(t *testing.T, s scimSetup) *scimWorld {
 	t.Helper()
-	w := &scimWorld{t: t, okta: oktatest.NewServer(), scim: lmstest.NewSCIM(s.fake), groups: map[string]string{}}
-	t.Cleanup(w.okta.Close)
+	w := &scimWorld{harness: newHarness(t, "LMS Learners", "Sales"), scim: lmstest.NewSCIM(s.fake)}
 	t.Cleanup(w.scim.Close)
-	for _, g := range []string{"LMS Learners", "Sales"} {
-		w.groups[g] = w.okta.AddGroup(g)
-	}
-	dir := t.TempDir()
-	w.config = filepath.Join(dir, "oktalms.yaml")
-	w.writeConfig(`okta:
-  org_url: ` + w.okta.URL + `
-  groups: ["LMS Learners"]
-  request_timeout: 5s
-  max_retries: 1
-lms:
+	w.writeConfig(w.oktaYAML() + `lms:
   kind: scim
   url: ` + w.scim.URL + `
   request_timeout: 5s
   max_retries: 1
 ` + s.lms + `mapping:
-` + s.mapping + s.extra + `# These tests archive a few people out of a few: the brakes get their own tests.
-safety:
-  max_archive_percent: 100
-  max_shrink_percent: 100
-state:
-  path: ` + filepath.Join(dir, "state", "oktalms.db") + `
-log:
-  level: error
-`)
-	w.env = map[string]string{"OKTALMS_OKTA_TOKEN": w.okta.Token}
+` + s.mapping + s.extra + w.tailYAML())
 	maps.Copy(w.env, s.env)
 	return w
-}
-
-func (w *scimWorld) writeConfig(body string) {
-	w.t.Helper()
-	if err := os.WriteFile(w.config, []byte(body), 0o600); err != nil {
-		w.t.Fatal(err)
-	}
-}
-
-func (w *scimWorld) configText() string {
-	w.t.Helper()
-	raw, err := os.ReadFile(w.config)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return string(raw)
-}
-
-// person adds an Okta user in the scope group and returns its id.
-func (w *scimWorld) person(first, last string, extra ...any) string {
-	w.t.Helper()
-	email := scimEmail(first, last)
-	p := map[string]any{"login": email, "email": email, "firstName": first, "lastName": last}
-	for i := 0; i+1 < len(extra); i += 2 {
-		p[extra[i].(string)] = extra[i+1]
-	}
-	id := w.okta.AddUser(oktatest.User{Profile: p})
-	w.okta.AddMember(w.groups["LMS Learners"], id)
-	return id
-}
-
-func scimEmail(first, last string) string { return strings.ToLower(first+"."+last) + "@example.com" }
-
-// run runs an oktalms command with --config, and returns stdout, stderr
-// and the exit code.
-func (w *scimWorld) run(command string, args ...string) (stdout, stderr string, code int) {
-	w.t.Helper()
-	var out, errOut bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	err := run(ctx, append([]string{command, "--config", w.config}, args...), func(k string) string { return w.env[k] }, &out, &errOut)
-	if err != nil {
-		errOut.WriteString(err.Error())
-	}
-	return out.String(), errOut.String(), exitCode(err)
-}
-
-func (w *scimWorld) mustSync(args ...string) string {
-	w.t.Helper()
-	out, errOut, code := w.run("sync", args...)
-	if code != 0 {
-		w.t.Fatalf("oktalms sync %v: exit %d\nstdout:\n%s\nstderr:\n%s", args, code, out, errOut)
-	}
-	return out
 }
 
 // user returns the SCIM user whose externalId is the Okta id.
@@ -251,9 +169,9 @@ func scimLB(attrs map[string]any) map[string]any { return map[string]any{lms.Lea
 func TestSCIMLearnerblyFirstRunCreatesEveryoneThenSetsApproversInASecondPass(t *testing.T) {
 	w := newSCIMWorld(t, scimLearnerblySetup())
 	ada := w.person("Ada", "Okafor", "countryCode", "CH", "department", "R&D", "locale", "de_CH",
-		"approvers", []any{scimEmail("Ben", "Stone"), scimEmail("Cat", "Diaz")})
+		"approvers", []any{personEmail("Ben", "Stone"), personEmail("Cat", "Diaz")})
 	ben := w.person("Ben", "Stone", "countryCode", "BR", "department", "Sales", "approvers", []any{})
-	cat := w.person("Cat", "Diaz", "countryCode", "GB", "approvers", []any{scimEmail("Ada", "Okafor")})
+	cat := w.person("Cat", "Diaz", "countryCode", "GB", "approvers", []any{personEmail("Ada", "Okafor")})
 	gone := w.person("Gone", "Away", "countryCode", "DE")
 	w.okta.SetStatus(gone, "DEPROVISIONED")
 	outsider := w.okta.AddUser(oktatest.User{Profile: map[string]any{"login": "out@example.com", "email": "out@example.com",
@@ -353,7 +271,7 @@ func TestSCIMManagerIsSetInASecondPassAfterTheManagerExists(t *testing.T) {
 			// reports would name a manager not created yet.
 			zoe := w.person("Zoe", "Zimmer", "title", "Head of Sales")
 			ada := w.person("Ada", "Okafor", "title", "Rep", "managerEmail", "Zoe.Zimmer@example.com")
-			ben := w.person("Ben", "Stone", "managerEmail", scimEmail("Zoe", "Zimmer"))
+			ben := w.person("Ben", "Stone", "managerEmail", personEmail("Zoe", "Zimmer"))
 
 			w.mustSync()
 
@@ -392,7 +310,7 @@ func TestSCIMManagerIsSetInASecondPassAfterTheManagerExists(t *testing.T) {
 
 			// A later run, in a new process, finds the new manager by userName;
 			// a manager removed in Okta is removed.
-			w.okta.SetProfile(ada, "managerEmail", scimEmail("Ben", "Stone"))
+			w.okta.SetProfile(ada, "managerEmail", personEmail("Ben", "Stone"))
 			w.okta.SetProfile(ben, "managerEmail", nil)
 			w.scim.ResetRequests()
 			w.mustSync()
@@ -420,7 +338,7 @@ func TestSCIMManagerIsSetInASecondPassAfterTheManagerExists(t *testing.T) {
 func TestSCIMLearnerblyUnchangedDirectorySendsNothing(t *testing.T) {
 	w := newSCIMWorld(t, scimLearnerblySetup())
 	w.person("Ada", "Okafor", "countryCode", "CH", "department", "R&D", "locale", "de_CH",
-		"approvers", []any{scimEmail("Ben", "Stone")})
+		"approvers", []any{personEmail("Ben", "Stone")})
 	w.person("Ben", "Stone", "countryCode", "br", "department", "  Sales  ")
 	w.mustSync()
 
@@ -443,7 +361,7 @@ func TestSCIMLearnerblyUpdateSendsOnlyWhatChanged(t *testing.T) {
 	w := newSCIMWorld(t, scimLearnerblySetup())
 	ada := w.person("Ada", "Okafor", "countryCode", "CH", "department", "R&D")
 	ben := w.person("Ben", "Stone", "countryCode", "BR", "department", "Sales")
-	cat := w.person("Cat", "Diaz", "countryCode", "GB", "approvers", []any{scimEmail("Ada", "Okafor")})
+	cat := w.person("Cat", "Diaz", "countryCode", "GB", "approvers", []any{personEmail("Ada", "Okafor")})
 	dan := w.person("Dan", "Ho", "locale", "en_GB")
 	eve := w.person("Eve", "Lin", "countryCode", "US")
 	fay := w.person("Fay", "Wu")
@@ -453,7 +371,7 @@ func TestSCIMLearnerblyUpdateSendsOnlyWhatChanged(t *testing.T) {
 	w.okta.SetProfile(ada, "department", "Research")
 	w.okta.SetProfile(ben, "countryCode", "AR") // BR and AR are both QQ: nothing to send
 	w.okta.SetProfile(cat, "countryCode", "IT")
-	w.okta.SetProfile(cat, "approvers", []any{scimEmail("Ada", "Okafor"), scimEmail("Ben", "Stone")})
+	w.okta.SetProfile(cat, "approvers", []any{personEmail("Ada", "Okafor"), personEmail("Ben", "Stone")})
 	w.okta.SetProfile(dan, "lastName", "Hoang")
 	w.okta.SetProfile(eve, "countryCode", nil)
 	w.okta.SetProfile(fay, "email", "fay.wu@new.example.com")
@@ -744,14 +662,14 @@ func TestSCIMEachAuthScheme(t *testing.T) {
 				if got := w.user(ada).Get("userName"); got != "ada.okafor@example.com" {
 					t.Fatalf("the sync did not create ada: %v", got)
 				}
-				out, _, code := w.run("check")
+				out, _, code := w.command("check")
 				if code != exitOK || !strings.Contains(out, "✓ The SCIM service credentials accepted") {
 					t.Errorf("check with the right credentials: exit %d\n%s", code, out)
 				}
 				maps.Copy(w.env, tt.wrong)
 			}
 			w.scim.ResetRequests()
-			out, _, code := w.run("check")
+			out, _, code := w.command("check")
 			for _, want := range []string{"✗ The SCIM service credentials", "401", "fix: check lms.auth and OKTALMS_LMS_TOKEN"} {
 				if !strings.Contains(out, want) {
 					t.Errorf("check lacks %q:\n%s", want, out)
@@ -765,7 +683,7 @@ func TestSCIMEachAuthScheme(t *testing.T) {
 			}
 			// A sync with something to send is refused too, and says so.
 			w.okta.SetProfile(ada, "lastName", "Okafor-Stone")
-			if out, errOut, code := w.run("sync"); code == exitOK || !strings.Contains(out+errOut, "401") {
+			if out, errOut, code := w.sync(); code == exitOK || !strings.Contains(out+errOut, "401") {
 				t.Errorf("a sync with refused credentials: exit %d\n%s\n%s", code, out, errOut)
 			}
 		})
@@ -774,7 +692,7 @@ func TestSCIMEachAuthScheme(t *testing.T) {
 
 func TestSCIMCheckFindsLearnerblyExtensionAttributes(t *testing.T) {
 	w := newSCIMWorld(t, scimLearnerblySetup())
-	out, _, code := w.run("check")
+	out, _, code := w.command("check")
 	if code != exitOK {
 		t.Errorf("check exit %d\n%s", code, out)
 	}
@@ -787,7 +705,7 @@ func TestSCIMCheckFindsLearnerblyExtensionAttributes(t *testing.T) {
 
 func TestSCIMDryRunReportAndSavedPlan(t *testing.T) {
 	people := func(w *scimWorld) {
-		w.person("Ada", "Okafor", "countryCode", "CH", "approvers", []any{scimEmail("Ben", "Stone")})
+		w.person("Ada", "Okafor", "countryCode", "CH", "approvers", []any{personEmail("Ben", "Stone")})
 		w.person("Ben", "Stone", "countryCode", "BR", "department", "Sales")
 	}
 	w := newSCIMWorld(t, scimLearnerblySetup())
@@ -844,7 +762,7 @@ func TestSCIMDryRunReportAndSavedPlan(t *testing.T) {
 	if m := w.mutations(); len(m) != 0 {
 		t.Fatalf("saving a plan sent %v", m)
 	}
-	out, errOut, code := w.run("apply", planFile)
+	out, errOut, code := w.command("apply", planFile)
 	if code != exitOK || !strings.Contains(out, "Applied: 3 of 3.") {
 		t.Fatalf("apply: exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -862,7 +780,7 @@ func TestSCIMDryRunReportAndSavedPlan(t *testing.T) {
 		t.Errorf("the run after apply is not quiet:\n%s", out)
 	}
 	// The plan was applied once: applying it again is refused.
-	if _, errOut, code := w.run("apply", planFile); code != exitFailed || !strings.Contains(errOut, "the snapshot changed") {
+	if _, errOut, code := w.command("apply", planFile); code != exitFailed || !strings.Contains(errOut, "the snapshot changed") {
 		t.Errorf("applying a spent plan: exit %d, %q", code, errOut)
 	}
 }
@@ -957,7 +875,7 @@ func TestSCIMEasyLlamaPreset(t *testing.T) {
 
 	// Left to its default, lms.url is Lessonly's: the token must not go there.
 	w.writeConfig(strings.Replace(w.configText(), "  url: "+host+"\n", "", 1))
-	_, errOut, code := w.run("sync")
+	_, errOut, code := w.sync()
 	if code != exitFailed || !strings.Contains(errOut, "lms.url") {
 		t.Errorf("EasyLlama with the default lms.url: exit %d, %q; want 1 naming lms.url", code, errOut)
 	}
@@ -990,7 +908,7 @@ func TestSCIMConfigErrorsNameTheKey(t *testing.T) {
 			tt.patch(&s)
 			w := newSCIMWorld(t, s)
 			w.person("Ada", "Okafor")
-			_, errOut, code := w.run("sync")
+			_, errOut, code := w.sync()
 			if code != exitFailed || !strings.Contains(errOut, tt.want) {
 				t.Errorf("exit %d, stderr %q; want 1 and %q", code, errOut, tt.want)
 			}
@@ -1009,7 +927,7 @@ func TestSCIMServiceWithoutGroupsFailsTheRunNamingIt(t *testing.T) {
 	ada := w.person("Ada", "Okafor")
 	w.okta.AddMember(w.groups["Sales"], ada)
 
-	_, errOut, code := w.run("sync")
+	_, errOut, code := w.sync()
 
 	if code != exitFailed || !strings.Contains(errOut, "does not serve groups") {
 		t.Errorf("exit %d, %q; want 1 saying the service has no groups", code, errOut)
@@ -1021,14 +939,14 @@ func TestSCIMServiceWithoutGroupsFailsTheRunNamingIt(t *testing.T) {
 
 func TestSCIMManagerOutsideTheScopeIsHeldBackNotSent(t *testing.T) {
 	w := newSCIMWorld(t, scimPlainSetup())
-	email := scimEmail("Zoe", "Zimmer") // in Okta, not in scope: no SCIM account to point to
+	email := personEmail("Zoe", "Zimmer") // in Okta, not in scope: no SCIM account to point to
 	w.okta.AddUser(oktatest.User{Profile: map[string]any{"login": email, "email": email, "firstName": "Zoe", "lastName": "Zimmer"}})
 	ada := w.person("Ada", "Okafor", "title", "Rep", "managerEmail", email)
 	leaver := w.person("Lea", "Ver")
 
 	for run := 1; run <= 2; run++ {
 		w.scim.ResetRequests()
-		out, _, code := w.run("sync")
+		out, _, code := w.sync()
 		if code != exitPartial || !strings.Contains(out, `manager_email "zoe.zimmer@example.com"`) {
 			t.Errorf("run %d: exit %d, want %d listing the manager as a problem:\n%s", run, code, exitPartial, out)
 		}

@@ -45,19 +45,19 @@ func TestNoSecretLeaks(t *testing.T) {
 		record(w.sync("--dry-run", "--format", f, "--report", filepath.Join(dir, "plan."+f)))
 	}
 	record(w.sync("--dry-run", "--plan-out", filepath.Join(dir, "plan.json")))
-	record(w.runCommand("apply", filepath.Join(dir, "plan.json")))
+	record(w.command("apply", filepath.Join(dir, "plan.json")))
 	w.okta.SetProfile(ada, "title", "Lead")
 	w.lessonly.InjectFault(lmstest.Fault{Status: 401})
 	record(w.sync()) // the LMS refuses the key
 	w.lessonly.ClearFaults()
 	w.okta.InjectFault(oktatest.Fault{Status: 401})
 	record(w.sync()) // Okta refuses the token
-	record(w.runCommand("check"))
+	record(w.command("check"))
 	w.okta.ClearFaults()
-	record(w.runCommand("check"))
-	record(w.runCommand("status"))
-	record(w.runCommand("history"))
-	record(w.runCommand("explain", "ada.okafor@example.com"))
+	record(w.command("check"))
+	record(w.command("status"))
+	record(w.command("history"))
+	record(w.command("explain", "ada.okafor@example.com"))
 
 	d := startDaemon(t, w, "")
 	d.token = secrets["admin token"]
@@ -79,7 +79,7 @@ func TestNoSecretLeaks(t *testing.T) {
 	// Every file oktalms wrote: reports, plans, the database, its WAL.
 	stateDir := filepath.Dir(w.env["OKTALMS_STATE_PATH"])
 	if stateDir == "." {
-		cfg, _ := loadConfig(w.config, func(k string) string { return w.env[k] })
+		cfg, _ := loadConfig(w.config, w.getenv)
 		stateDir = filepath.Dir(cfg.State.Path)
 	}
 	for _, root := range []string{dir, stateDir} {

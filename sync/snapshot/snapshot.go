@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	stdsync "sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -38,6 +39,7 @@ type Store struct {
 	// stmts are the statements a run repeats for every op, prepared once at
 	// Open: a run of 100,000 creates must not parse them 100,000 times.
 	stmts map[string]*sqlx.Stmt
+	group groupCommit
 }
 
 const (
@@ -391,7 +393,61 @@ func (s *Store) StartOps(ctx context.Context, runID int64, seq int, ops []reconc
 
 // Record journals the outcomes of ops and moves the snapshot with those
 // applied, in one transaction: the snapshot never runs ahead of the journal.
+// It returns once they are committed. Outcomes recorded at the same time by
+// concurrent workers share one transaction (a group commit): a commit costs
+// more than the statements in it.
 func (s *Store) Record(ctx context.Context, outcomes []oksync.Outcome) error {
+	req := commitRequest{outcomes: outcomes, done: make(chan error, 1)}
+	s.group.Lock()
+	s.group.pending = append(s.group.pending, req)
+	if s.group.leading {
+		s.group.Unlock()
+		return <-req.done
+	}
+	s.group.leading = true
+	for len(s.group.pending) > 0 {
+		batch := s.group.pending
+		s.group.pending = nil
+		s.group.Unlock()
+		s.commitBatch(ctx, batch)
+		s.group.Lock()
+	}
+	s.group.leading = false
+	s.group.Unlock()
+	return <-req.done
+}
+
+// groupCommit gathers the Record calls waiting while one commits.
+type groupCommit struct {
+	stdsync.Mutex
+	pending []commitRequest
+	leading bool // a caller is committing the pending requests
+}
+
+type commitRequest struct {
+	outcomes []oksync.Outcome
+	done     chan error
+}
+
+// commitBatch commits the requests in one transaction; if that fails, one
+// transaction each, so that one bad outcome cannot fail the others.
+func (s *Store) commitBatch(ctx context.Context, batch []commitRequest) {
+	var all []oksync.Outcome
+	for _, r := range batch {
+		all = append(all, r.outcomes...)
+	}
+	if err := s.recordTx(ctx, all); err == nil || len(batch) == 1 {
+		for _, r := range batch {
+			r.done <- err
+		}
+		return
+	}
+	for _, r := range batch {
+		r.done <- s.recordTx(ctx, r.outcomes)
+	}
+}
+
+func (s *Store) recordTx(ctx context.Context, outcomes []oksync.Outcome) error {
 	now := s.stamp()
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		for _, o := range outcomes {
