@@ -335,35 +335,24 @@ func (lu learnAmpUser) canonical() reconcile.User {
 	return u
 }
 
-// Apply performs one op and returns the record the LMS now holds.
-func (c *LearnAmp) Apply(ctx context.Context, op reconcile.Op) (reconcile.User, error) {
-	rec := op.Record
-	var err error
-	switch op.Action {
-	case reconcile.ActionCreate:
-		rec.LMSID, err = c.create(ctx, op)
-	case reconcile.ActionArchive:
-		err = c.put(ctx, op, "/deactivate", nil)
-	case reconcile.ActionReactivate, reconcile.ActionLink, reconcile.ActionUpdate:
-		var body map[string]any
-		if body, err = learnAmpBody(op); err != nil { // refused before anything is sent
-			break
-		}
-		if op.Action == reconcile.ActionReactivate || op.Restore {
-			if err = c.put(ctx, op, "/reactivate", nil); err != nil {
-				break
-			}
-		}
-		if len(body) > 0 {
-			err = c.put(ctx, op, "", body)
-		}
-	default:
-		err = fmt.Errorf("unknown action %q", op.Action)
-	}
+func (c *LearnAmp) archive(ctx context.Context, op reconcile.Op) error {
+	return c.put(ctx, op, "/deactivate", nil)
+}
+
+func (c *LearnAmp) update(ctx context.Context, op reconcile.Op, restore bool) error {
+	body, err := learnAmpBody(op) // refused before anything is sent
 	if err != nil {
-		return reconcile.User{}, fmt.Errorf("%s %s (okta %s): %w", op.Action, op.Email, op.OktaID, err)
+		return err
 	}
-	return rec, nil
+	if restore {
+		if err := c.put(ctx, op, "/reactivate", nil); err != nil {
+			return err
+		}
+	}
+	if len(body) == 0 {
+		return nil
+	}
+	return c.put(ctx, op, "", body)
 }
 
 func (c *LearnAmp) create(ctx context.Context, op reconcile.Op) (string, error) {

@@ -209,31 +209,20 @@ func deref(s *string) string {
 	return *s
 }
 
-// Apply performs one op and returns the record the LMS now holds.
-func (c *Lessonly) Apply(ctx context.Context, op reconcile.Op) (reconcile.User, error) {
-	rec := op.Record
-	var err error
-	switch op.Action {
-	case reconcile.ActionCreate:
-		rec.LMSID, err = c.create(ctx, op)
-	case reconcile.ActionArchive:
-		err = c.put(ctx, op, "/archive", nil)
-	case reconcile.ActionReactivate, reconcile.ActionLink, reconcile.ActionUpdate:
-		if op.Action == reconcile.ActionReactivate || op.Restore {
-			if err = c.put(ctx, op, "/restore", nil); err != nil {
-				break
-			}
+func (c *Lessonly) archive(ctx context.Context, op reconcile.Op) error {
+	return c.put(ctx, op, "/archive", nil)
+}
+
+func (c *Lessonly) update(ctx context.Context, op reconcile.Op, restore bool) error {
+	if restore {
+		if err := c.put(ctx, op, "/restore", nil); err != nil {
+			return err
 		}
-		if len(op.Changes) > 0 {
-			err = c.put(ctx, op, "", c.changedFields(op))
-		}
-	default:
-		err = fmt.Errorf("unknown action %q", op.Action)
 	}
-	if err != nil {
-		return reconcile.User{}, fmt.Errorf("%s %s (okta %s): %w", op.Action, op.Email, op.OktaID, err)
+	if len(op.Changes) == 0 {
+		return nil
 	}
-	return rec, nil
+	return c.put(ctx, op, "", c.changedFields(op))
 }
 
 func (c *Lessonly) create(ctx context.Context, op reconcile.Op) (string, error) {

@@ -305,25 +305,12 @@ func scimDisplayName(r map[string]any) string {
 	return strings.TrimSpace(scimText(scimGetPath(r, "name.givenName")) + " " + scimText(scimGetPath(r, "name.familyName")))
 }
 
-// Apply performs one op and returns the record the LMS now holds. Archive
-// and reactivate set active; a link of an inactive account sets it too.
-func (c *SCIM) Apply(ctx context.Context, op reconcile.Op) (reconcile.User, error) {
-	rec := op.Record
-	var err error
-	switch op.Action {
-	case reconcile.ActionCreate:
-		rec.LMSID, err = c.create(ctx, op)
-	case reconcile.ActionArchive:
-		err = c.updateUser(ctx, op, false)
-	case reconcile.ActionLink, reconcile.ActionUpdate, reconcile.ActionReactivate:
-		err = c.updateUser(ctx, op, op.Action == reconcile.ActionReactivate || op.Restore)
-	default:
-		err = fmt.Errorf("unknown action %q", op.Action)
-	}
-	if err != nil {
-		return reconcile.User{}, fmt.Errorf("%s %s (okta %s): %w", op.Action, op.Email, op.OktaID, err)
-	}
-	return rec, nil
+func (c *SCIM) archive(ctx context.Context, op reconcile.Op) error {
+	return c.updateUser(ctx, op, false)
+}
+
+func (c *SCIM) update(ctx context.Context, op reconcile.Op, restore bool) error {
+	return c.updateUser(ctx, op, restore)
 }
 
 func (c *SCIM) create(ctx context.Context, op reconcile.Op) (string, error) {
