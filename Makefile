@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 export CGO_ENABLED = 1
 
-.PHONY: all build test test-html test-crash demo lint depcheck
+.PHONY: all build test test-html test-crash demo lint depcheck bench
 
 all: build
 
@@ -21,6 +21,10 @@ depcheck: ## the one-way import rules of the design (go list -deps)
 
 test-crash: ## SIGKILL oktalms sync at 20+ points of an apply, rerun, check nothing was lost or done twice
 	OKTALMS_CRASH_TEST=1 $(GO) test -count=1 -run '^TestCrashRecovery$$' -v ./cmd/oktalms
+
+BENCH_SIZES ?= 10000,100000
+bench: ## the "Scale to 100,000 people" measurement: a table of runs per size (BENCH_SIZES=10000 for 10k only)
+	OKTALMS_BENCH=$(BENCH_SIZES) $(GO) test -count=1 -run '^TestBench$$' -v -timeout 120m ./cmd/oktalms
 
 CHROMIUM ?= /usr/bin/chromium
 test-html: ## open every golden HTML report in headless Chromium; installs Debian's chromium if missing

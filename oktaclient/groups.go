@@ -61,6 +61,9 @@ func (c Config) validateRoles() error {
 // pulled is one person in scope, whatever their status or problems, as read
 // and mapped.
 type pulled struct {
+	// profile keeps only what later steps read (login, the manager
+	// attributes): the whole profiles of 100,000 people would double a
+	// pull's memory.
 	profile  map[string]any
 	user     reconcile.User
 	problems []reconcile.Problem
@@ -229,4 +232,15 @@ func (r *pullRun) managersOf(ctx context.Context, g group) ([]string, error) {
 			len(found), name, groupIDs(found), g.name)
 	}
 	return r.inScope(ctx, found[0])
+}
+
+// kept is the part of a profile a pull keeps past the mapping.
+func (c *Client) kept(profile map[string]any) map[string]any {
+	out := make(map[string]any, 2)
+	for _, key := range []string{"login", c.cfg.Manager.Attribute, c.cfg.Manager.IDAttribute, c.cfg.Manager.EmailAttribute} {
+		if v, ok := profile[key]; ok && key != "" {
+			out[key] = v
+		}
+	}
+	return out
 }

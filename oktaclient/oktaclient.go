@@ -296,7 +296,7 @@ func (c *Client) listScope(ctx context.Context, groups []group) ([]listedGroup, 
 				profile := profileOf(u)
 				user, problems := c.cfg.Mapping.Map(u.Id, u.Status, profile)
 				out[i].ids = append(out[i].ids, u.Id)
-				out[i].people = append(out[i].people, &pulled{profile: profile, user: user, problems: problems})
+				out[i].people = append(out[i].people, &pulled{profile: c.kept(profile), user: user, problems: problems})
 			})
 			if err != nil {
 				cancel(err)

@@ -10,13 +10,22 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
 // version is set at build time: -ldflags "-X main.version=…".
 var version = "dev"
 
+// defaultMemoryLimit makes the garbage collector work harder rather than
+// let a run of 100,000 people grow past what a small VM spares; GOMEMLIMIT
+// overrides it.
+const defaultMemoryLimit = 256 << 20
+
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	// The first signal ends ctx gracefully; unregistering then gives a second
 	// signal its default action: exit at once.
