@@ -3,6 +3,7 @@
 package report
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -53,38 +54,38 @@ var symbols = map[reconcile.Action]string{
 // Text writes the terraform-like report: one block per op with its field
 // changes, the ops the safety guards held back, the per-person problems, then
 // one summary line.
+// It streams: the report of 100,000 creates is never held whole in memory.
 func Text(w io.Writer, p reconcile.Plan) error {
-	var b strings.Builder
+	b := bufio.NewWriter(w)
 	switch {
 	case !p.Empty():
 		b.WriteString("oktalms will perform the following actions:\n")
 		for _, op := range p.Ops {
 			b.WriteString("\n")
-			writeOp(&b, op)
+			writeOp(b, op)
 		}
 	case len(p.Held) == 0:
 		b.WriteString("No changes. The LMS matches Okta.\n")
 	}
 	if len(p.Held) > 0 || len(p.Guards) > 0 {
-		if b.Len() > 0 {
+		if !p.Empty() {
 			b.WriteString("\n")
 		}
 		b.WriteString("Safety guards (held ops are not applied):\n")
 		for _, g := range p.Guards {
-			fmt.Fprintf(&b, "  ⚠ %s\n", g)
+			fmt.Fprintf(b, "  ⚠ %s\n", g)
 		}
 		for _, op := range p.Held {
-			fmt.Fprintf(&b, "  ⏸ %s %s  held by %s\n", op.Action, subject(op), op.HeldBy)
+			fmt.Fprintf(b, "  ⏸ %s %s  held by %s\n", op.Action, subject(op), op.HeldBy)
 		}
 	}
-	writeProblems(&b, p.Problems, false, "Problems (these people, or these fields, are left as they are):")
-	writeProblems(&b, p.Problems, true, "Warnings (corrected and applied):")
+	writeProblems(b, p.Problems, false, "Problems (these people, or these fields, are left as they are):")
+	writeProblems(b, p.Problems, true, "Warnings (corrected and applied):")
 	b.WriteString("\n" + SummaryLine(p) + "\n")
-	_, err := io.WriteString(w, b.String())
-	return err
+	return b.Flush()
 }
 
-func writeOp(b *strings.Builder, op reconcile.Op) {
+func writeOp(b *bufio.Writer, op reconcile.Op) {
 	fmt.Fprintf(b, "  %s %s %s\n      # %s\n", symbols[op.Action], op.Action, subject(op), op.Reason)
 	if op.Restore {
 		b.WriteString("      restore archived account\n")
@@ -132,7 +133,7 @@ func ids(op reconcile.Op) string {
 }
 
 // writeProblems writes the problems, or the warnings, under a title.
-func writeProblems(b *strings.Builder, problems []reconcile.Problem, warnings bool, title string) {
+func writeProblems(b *bufio.Writer, problems []reconcile.Problem, warnings bool, title string) {
 	first := true
 	for _, pr := range problems {
 		if pr.Warning != warnings {
