@@ -172,19 +172,32 @@ func (s *Store) inTx(ctx context.Context, fn func(*sqlx.Tx) error) error {
 
 func (s *Store) stamp() string { return s.now().UTC().Format(time.RFC3339Nano) }
 
-// Users returns the snapshot, ordered by Okta id.
+// Users returns the snapshot, ordered by Okta id. Rows are decoded as they
+// are read: the JSON of 100,000 records is never held alongside them.
 func (s *Store) Users(ctx context.Context) ([]reconcile.User, error) {
-	var rows []string
-	if err := s.db.SelectContext(ctx, &rows, `SELECT record FROM users ORDER BY okta_id`); err != nil {
+	var n int
+	if err := s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM users`); err != nil {
 		return nil, fmt.Errorf("read the snapshot: %w", err)
 	}
-	users := make([]reconcile.User, 0, len(rows))
-	for _, row := range rows {
+	rows, err := s.db.QueryContext(ctx, `SELECT record FROM users ORDER BY okta_id`)
+	if err != nil {
+		return nil, fmt.Errorf("read the snapshot: %w", err)
+	}
+	defer rows.Close()
+	users := make([]reconcile.User, 0, n)
+	var raw sql.RawBytes
+	for rows.Next() {
+		if err := rows.Scan(&raw); err != nil {
+			return nil, fmt.Errorf("read the snapshot: %w", err)
+		}
 		var u reconcile.User
-		if err := json.Unmarshal([]byte(row), &u); err != nil {
+		if err := json.Unmarshal(raw, &u); err != nil {
 			return nil, fmt.Errorf("decode a snapshot row: %w", err)
 		}
 		users = append(users, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read the snapshot: %w", err)
 	}
 	return users, nil
 }
