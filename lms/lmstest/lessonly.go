@@ -6,7 +6,9 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
+	"unicode"
 )
 
 // LessonlyEmailTaken is the error text Lessonly answers, with status 400, when
@@ -32,7 +34,8 @@ type Lessonly struct {
 	Now func() time.Time
 
 	wire
-	accounts    []*lessonlyAccount // ordered by user id
+	accounts    []*lessonlyAccount            // ordered by user id
+	byEmail     map[string][]*lessonlyAccount // emailKey → accounts: the unique-email check without a scan
 	lastID      int
 	fields      []string // custom user field names; a field's id is its index+1
 	lastValueID int
@@ -78,7 +81,7 @@ type lessonlyValue struct {
 // NewLessonly starts a fake for subdomain "acme" with API key
 // "test-lessonly-key". Call Close when done.
 func NewLessonly() *Lessonly {
-	f := &Lessonly{Subdomain: "acme", APIKey: "test-lessonly-key", Now: time.Now}
+	f := &Lessonly{Subdomain: "acme", APIKey: "test-lessonly-key", Now: time.Now, byEmail: map[string][]*lessonlyAccount{}}
 	f.URL = f.start(wireAPI{
 		contentType: "application/json; charset=utf-8",
 		now:         func() time.Time { return f.Now() },
@@ -141,6 +144,7 @@ func (f *Lessonly) AddUser(u LessonlyUser) int {
 	u.Custom = nil
 	a.user = u
 	f.accounts = append(f.accounts, a)
+	f.indexLocked(a)
 	slices.SortFunc(f.accounts, func(x, y *lessonlyAccount) int { return cmp.Compare(x.user.ID, y.user.ID) })
 	return u.ID
 }
@@ -207,6 +211,30 @@ func (f *Lessonly) defineLocked(name string) int {
 // fieldIDLocked returns the id of the named field, or 0 if there is none.
 func (f *Lessonly) fieldIDLocked(name string) int {
 	return slices.Index(f.fields, name) + 1
+}
+
+// emailKey is the same for two emails exactly when strings.EqualFold says
+// they are equal: each rune becomes the least of its case-folding orbit.
+func emailKey(email string) string {
+	return strings.Map(func(r rune) rune {
+		least := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			least = min(least, f)
+		}
+		return least
+	}, email)
+}
+
+// indexLocked adds a under its email to byEmail.
+func (f *Lessonly) indexLocked(a *lessonlyAccount) {
+	k := emailKey(a.user.Email)
+	f.byEmail[k] = append(f.byEmail[k], a)
+}
+
+// unindexLocked removes a from byEmail, before its email changes.
+func (f *Lessonly) unindexLocked(a *lessonlyAccount) {
+	k := emailKey(a.user.Email)
+	f.byEmail[k] = slices.DeleteFunc(f.byEmail[k], func(x *lessonlyAccount) bool { return x == a })
 }
 
 func (f *Lessonly) accountLocked(id int) *lessonlyAccount {

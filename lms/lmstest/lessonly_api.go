@@ -235,6 +235,7 @@ func (f *Lessonly) createLocked(body []byte, v11 bool) (int, any) {
 	a := &lessonlyAccount{user: u, values: map[int]lessonlyValue{}}
 	f.applyCustomLocked(a, in.custom)
 	f.accounts = append(f.accounts, a) // the highest id so far, so still ordered
+	f.indexLocked(a)
 	if in.notify {
 		f.welcome = append(f.welcome, u.Email)
 	}
@@ -253,7 +254,9 @@ func (f *Lessonly) updateLocked(a *lessonlyAccount, body []byte, v11 bool) (int,
 	if msg != "" {
 		return lessonlyError(http.StatusBadRequest, msg)
 	}
+	f.unindexLocked(a)
 	a.user = u
+	f.indexLocked(a)
 	f.applyCustomLocked(a, in.custom)
 	return http.StatusOK, f.userJSONLocked(a, "update_user", true, v11)
 }
@@ -315,8 +318,8 @@ func (f *Lessonly) invalidLocked(u LessonlyUser, custom []lessonlyCustomInput) s
 			return "Hire date must be a date formatted YYYY-MM-DD"
 		}
 	}
-	for _, a := range f.accounts {
-		if a.user.ID != u.ID && strings.EqualFold(a.user.Email, u.Email) {
+	for _, a := range f.byEmail[emailKey(u.Email)] {
+		if a.user.ID != u.ID {
 			return LessonlyEmailTaken
 		}
 	}

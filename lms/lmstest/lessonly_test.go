@@ -299,6 +299,30 @@ func TestLessonlyCreateInvalid(t *testing.T) {
 	}
 }
 
+// Emails are unique as strings.EqualFold compares them, the Kelvin sign
+// included, and an update moves the account's email: the old one is free.
+func TestLessonlyEmailStaysUnique(t *testing.T) {
+	f := newFake(t)
+	id := f.AddUser(lmstest.LessonlyUser{Name: "Kim", Email: "kim@example.com"})
+	create := func(email string) int {
+		t.Helper()
+		status, _ := do(t, f, http.MethodPost, "/api/v1/users", fmt.Sprintf(`{"name":"X","email":%q,"role":"learner"}`, email))
+		return status
+	}
+	if status := create("\u212Aim@example.com"); status != http.StatusBadRequest {
+		t.Errorf("a create with the email in Kelvin-sign case answered %d, want 400", status)
+	}
+	if status, m := do(t, f, http.MethodPut, fmt.Sprint("/api/v1/users/", id), `{"email":"kim@new.example.com"}`); status != http.StatusOK {
+		t.Fatalf("email update: %d %v", status, m)
+	}
+	if status := create("KIM@NEW.example.com"); status != http.StatusBadRequest {
+		t.Errorf("a create with the new email answered %d, want 400", status)
+	}
+	if status := create("kim@example.com"); status != http.StatusCreated {
+		t.Errorf("a create with the old email answered %d, want 201", status)
+	}
+}
+
 func TestLessonlyNotify(t *testing.T) {
 	f := newFake(t)
 	tests := []struct {
