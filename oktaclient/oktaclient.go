@@ -278,13 +278,14 @@ type listedGroup struct {
 }
 
 // listScope lists the members of every scope group, a few groups at a time,
-// mapping each person as they arrive, and returns them in group order so
-// that the pull is the same whatever the timing. The first failure stops
-// the others: the pull fails whole.
+// mapping each person once, as they first arrive, and returns them in group
+// order. Which group maps a person depends on timing; the record does not,
+// and the plan sorts. The first failure stops the others: the pull fails whole.
 func (c *Client) listScope(ctx context.Context, groups []group) ([]listedGroup, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	out := make([]listedGroup, len(groups))
+	var claimed stdsync.Map // Okta ids already mapped by some lister
 	sem := make(chan struct{}, scopeListers)
 	var wg stdsync.WaitGroup
 	for i, g := range groups {
@@ -293,9 +294,12 @@ func (c *Client) listScope(ctx context.Context, groups []group) ([]listedGroup, 
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			err := c.eachMember(ctx, g, func(u *okta.User) {
+				out[i].ids = append(out[i].ids, u.Id)
+				if _, dup := claimed.LoadOrStore(u.Id, true); dup {
+					return // mapped by the lister of another group: a person is kept once
+				}
 				profile := profileOf(u)
 				user, problems := c.cfg.Mapping.Map(u.Id, u.Status, profile)
-				out[i].ids = append(out[i].ids, u.Id)
 				out[i].people = append(out[i].people, &pulled{profile: c.kept(profile), user: user, problems: problems})
 			})
 			if err != nil {

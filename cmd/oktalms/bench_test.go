@@ -48,7 +48,7 @@ const (
 // max_archive_percent and max_shrink_percent 100) so the 5% leavers are
 // archived rather than held. Okta's own rate limit is not what is measured:
 // okta.max_rate_share is 1, else oktalms would keep to half of the 600 a
-// minute the fake reports, and 4,000 requests would take 13 minutes.
+// minute the fake reports, and a run's 2,000-odd requests would take 7 minutes.
 //
 // Each run resolves okta.groups from a listing of every Okta group, 200 a
 // page (10 requests: the "okta req" column less the "pages"), then lists
