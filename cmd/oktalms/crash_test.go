@@ -14,12 +14,11 @@ import (
 )
 
 // TestCrashRecovery is `make test-crash`: it SIGKILLs `oktalms sync` at
-// many points of an apply — between any two LMS requests, during one (and
-// during several at once),
-// between the LMS's answer and the journal's commit — reruns it, and checks
-// that the LMS ends exactly as Okta wants it, with no account twice and
-// every op journaled applied once. It takes seconds, and OKTALMS_CRASH_TEST=1
-// runs it.
+// many points of an apply — between any two LMS requests, during one or
+// several, between the LMS's answer and the journal's commit — reruns it,
+// and checks that the LMS ends exactly as Okta wants it, with no account
+// twice and every op journaled applied once. It takes seconds, and
+// OKTALMS_CRASH_TEST=1 runs it.
 func TestCrashRecovery(t *testing.T) {
 	if os.Getenv("OKTALMS_CRASH_TEST") == "" {
 		t.Skip("set OKTALMS_CRASH_TEST=1 (make test-crash) to run the crash test")
