@@ -339,8 +339,9 @@ func newGroup(desired, recorded reconcile.State) bool {
 // apply performs the plan: phase by phase (an action's ops together, in
 // plan order), each phase in chunks sent by up to Concurrency workers. A
 // chunk is journaled as started, in one transaction, before any of it is
-// sent; each op's outcome is recorded with the snapshot as soon as the LMS
-// answers it.
+// sent; its outcomes are recorded with the snapshot, in one transaction,
+// once the LMS has answered them all. A process killed in between leaves
+// them started, and the next run asks the LMS what became of them.
 // After any failure the destructive phases are skipped: a run that could not
 // do everything it planned must not be trusted to remove access.
 func (r *Runner) apply(ctx context.Context, log *slog.Logger, runID int64, res Result, stop <-chan struct{}) (Result, error) {
@@ -430,12 +431,11 @@ type sendResult struct {
 	recorded    bool // already journaled (an adoption records its own link)
 }
 
-// send sends a chunk's ops by up to Concurrency workers and records each
-// outcome as it comes. A worker that sees the stop signal sends nothing
-// more: those ops are recorded as not sent.
+// send sends a chunk's ops by up to Concurrency workers, then records
+// their outcomes. A worker that sees the stop signal sends nothing more:
+// those ops are recorded as not sent.
 func (r *Runner) send(ctx context.Context, log *slog.Logger, runID int64, batch []reconcile.Op, ids []int64, book *idBook, stop <-chan struct{}, progress func()) ([]sendResult, error) {
 	results := make([]sendResult, len(batch))
-	recordErrs := make([]error, len(batch))
 	next := make(chan int)
 	var wg stdsync.WaitGroup
 	for range min(r.workers(), len(batch)) {
@@ -443,21 +443,14 @@ func (r *Runner) send(ctx context.Context, log *slog.Logger, runID int64, batch 
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				op := batch[i]
 				select {
 				case <-stop:
-					results[i] = sendResult{outcome: Outcome{OpID: ids[i], Op: op, NotSent: "not sent: the daemon was shutting down"}}
-					recordErrs[i] = r.Store.Record(context.WithoutCancel(ctx), []Outcome{results[i].outcome})
+					results[i] = sendResult{outcome: Outcome{OpID: ids[i], Op: batch[i], NotSent: "not sent: the daemon was shutting down"}}
 					continue
 				default:
 				}
-				results[i] = r.applyOne(ctx, log, runID, ids[i], op, book)
+				results[i] = r.applyOne(ctx, log, runID, ids[i], batch[i], book)
 				progress()
-				if res := results[i]; !res.interrupted && !res.recorded {
-					// The LMS has answered: the answer is recorded even if we
-					// are being stopped, or the next run would not know it.
-					recordErrs[i] = r.Store.Record(context.WithoutCancel(ctx), []Outcome{res.outcome})
-				}
 			}
 		}()
 	}
@@ -466,7 +459,18 @@ func (r *Runner) send(ctx context.Context, log *slog.Logger, runID int64, batch 
 	}
 	close(next)
 	wg.Wait()
-	if err := errors.Join(recordErrs...); err != nil {
+	outcomes := make([]Outcome, 0, len(batch))
+	for _, res := range results {
+		if !res.interrupted && !res.recorded {
+			outcomes = append(outcomes, res.outcome)
+		}
+	}
+	if len(outcomes) == 0 {
+		return results, nil
+	}
+	// The LMS has answered: the answers are recorded even if we are being
+	// stopped, or the next run would not know them.
+	if err := r.Store.Record(context.WithoutCancel(ctx), outcomes); err != nil {
 		return results, fmt.Errorf("record the outcomes: %w", err)
 	}
 	return results, nil

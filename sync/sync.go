@@ -96,7 +96,7 @@ type Store interface {
 	// sent to the LMS, and returns their ids.
 	StartOps(ctx context.Context, runID int64, seq int, ops []reconcile.Op) ([]int64, error)
 	// Record journals outcomes and moves the snapshot with the applied ones,
-	// in one transaction.
+	// in one transaction; an outcome that cannot be recorded fails alone.
 	Record(ctx context.Context, outcomes []Outcome) error
 	// Groups returns the mirrored groups as last applied.
 	Groups(ctx context.Context) ([]reconcile.Group, error)

@@ -49,15 +49,17 @@ func TestCrashRecovery(t *testing.T) {
 	for phase, change := range phases {
 		change()
 		for attempt := 0; ; attempt++ {
-			if attempt > 100 {
+			if attempt > 200 {
 				t.Fatalf("phase %d never completed", phase)
 			}
 			before := len(w.lessonly.Mutations())
-			// Kill after 1, 2, 3… further requests: the kills walk along the apply.
-			killAfter := before + 1 + attempt%3
-			// Mostly one op in flight, so each kill moves the apply on by a request
-			// or two and the number of kills does not hang on the machine's speed;
-			// every fourth run applies four at a time, so kills also cut concurrent ops.
+			// Kill after 1, 2, … 6 further requests: the kills walk along the apply,
+			// before, at and past the end of a chunk (4 ops with one in flight; a
+			// chunk's answers are recorded together, so only a run that gets past
+			// one moves the journal on). Mostly one op in flight, so the number of
+			// kills does not hang on the machine's speed; every fourth run applies
+			// four at a time, so kills also cut concurrent ops.
+			killAfter := before + 1 + attempt%6
 			w.env["OKTALMS_LMS_CONCURRENCY"] = "1"
 			if attempt%4 == 3 {
 				w.env["OKTALMS_LMS_CONCURRENCY"] = "4"

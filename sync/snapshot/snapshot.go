@@ -17,7 +17,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	stdsync "sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -39,7 +38,6 @@ type Store struct {
 	// stmts are the statements a run repeats for every op, prepared once at
 	// Open: a run of 100,000 creates must not parse them 100,000 times.
 	stmts map[string]*sqlx.Stmt
-	group groupCommit
 }
 
 const (
@@ -406,58 +404,19 @@ func (s *Store) StartOps(ctx context.Context, runID int64, seq int, ops []reconc
 
 // Record journals the outcomes of ops and moves the snapshot with those
 // applied, in one transaction: the snapshot never runs ahead of the journal.
-// It returns once they are committed. Outcomes recorded at the same time by
-// concurrent workers share one transaction (a group commit): a commit costs
-// more than the statements in it.
+// A runner records a chunk's outcomes together, because a commit costs more
+// than the statements in it. If that transaction fails, each outcome is tried
+// in one of its own, so that one bad outcome cannot fail the others.
 func (s *Store) Record(ctx context.Context, outcomes []oksync.Outcome) error {
-	req := commitRequest{outcomes: outcomes, done: make(chan error, 1)}
-	s.group.Lock()
-	s.group.pending = append(s.group.pending, req)
-	if s.group.leading {
-		s.group.Unlock()
-		return <-req.done
+	err := s.recordTx(ctx, outcomes)
+	if err == nil || len(outcomes) == 1 {
+		return err
 	}
-	s.group.leading = true
-	for len(s.group.pending) > 0 {
-		batch := s.group.pending
-		s.group.pending = nil
-		s.group.Unlock()
-		s.commitBatch(ctx, batch)
-		s.group.Lock()
+	errs := make([]error, len(outcomes))
+	for i := range outcomes {
+		errs[i] = s.recordTx(ctx, outcomes[i:i+1])
 	}
-	s.group.leading = false
-	s.group.Unlock()
-	return <-req.done
-}
-
-// groupCommit gathers the Record calls waiting while one commits.
-type groupCommit struct {
-	stdsync.Mutex
-	pending []commitRequest
-	leading bool // a caller is committing the pending requests
-}
-
-type commitRequest struct {
-	outcomes []oksync.Outcome
-	done     chan error
-}
-
-// commitBatch commits the requests in one transaction; if that fails, one
-// transaction each, so that one bad outcome cannot fail the others.
-func (s *Store) commitBatch(ctx context.Context, batch []commitRequest) {
-	var all []oksync.Outcome
-	for _, r := range batch {
-		all = append(all, r.outcomes...)
-	}
-	if err := s.recordTx(ctx, all); err == nil || len(batch) == 1 {
-		for _, r := range batch {
-			r.done <- err
-		}
-		return
-	}
-	for _, r := range batch {
-		r.done <- s.recordTx(ctx, r.outcomes)
-	}
+	return errors.Join(errs...)
 }
 
 func (s *Store) recordTx(ctx context.Context, outcomes []oksync.Outcome) error {

@@ -138,3 +138,35 @@ func TestAppliedRecordReplacesThePreviousOne(t *testing.T) {
 		t.Errorf("snapshot = %+v, want one row with job_title Lead", users)
 	}
 }
+
+func TestAnOutcomeThatCannotBeRecordedFailsAlone(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, filepath.Join(t.TempDir(), "oktalms.db"))
+	runID, err := s.StartRun(ctx, oksync.Run{Trigger: oksync.TriggerCLI, StartedAt: fixedClock(), Status: oksync.StatusRunning})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := reconcile.User{OktaID: "00ua", LMSID: "7", Email: "a@example.com", Active: true}
+	create := reconcile.Op{Action: reconcile.ActionCreate, OktaID: "00ua", Record: rec}
+	join := reconcile.Op{Action: reconcile.ActionMemberAdd, OktaID: "00ua", GroupOktaID: "00g-unknown"}
+	ids, err := s.StartOps(ctx, runID, 1, []reconcile.Op{create, join})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The membership names a group the snapshot does not hold: its outcome
+	// cannot be recorded, and must not take the create's down with it.
+	err = s.Record(ctx, []oksync.Outcome{
+		{OpID: ids[0], Op: create, User: &rec},
+		{OpID: ids[1], Op: join, Group: &reconcile.Group{OktaID: "00g-unknown", LMSID: "9"}},
+	})
+	if err == nil {
+		t.Error("Record = nil, want the membership's error")
+	}
+	if users, err := s.Users(ctx); err != nil || len(users) != 1 || users[0].LMSID != "7" {
+		t.Errorf("snapshot = %+v, %v; want the created account recorded", users, err)
+	}
+	unfinished, err := s.UnfinishedOps(ctx)
+	if err != nil || len(unfinished) != 1 || unfinished[0].ID != ids[1] {
+		t.Errorf("unfinished = %+v, %v; want only the membership op", unfinished, err)
+	}
+}
