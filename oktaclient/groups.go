@@ -61,12 +61,12 @@ func (c Config) validateRoles() error {
 // pulled is one person in scope, whatever their status or problems, as read
 // and mapped.
 type pulled struct {
-	// profile keeps only what later steps read (login, the manager
-	// attributes): the whole profiles of 100,000 people would double a
-	// pull's memory.
-	profile  map[string]any
-	user     reconcile.User
-	problems []reconcile.Problem
+	// login and managerRef are all later steps read of the profile: the
+	// whole profiles of 100,000 people would double a pull's memory.
+	login      string
+	managerRef any // the value of the manager attribute, as Okta sent it
+	user       reconcile.User
+	problems   []reconcile.Problem
 }
 
 // pullRun is what one Pull has read. A group's members are listed once
@@ -234,13 +234,8 @@ func (r *pullRun) managersOf(ctx context.Context, g group) ([]string, error) {
 	return r.inScope(ctx, found[0])
 }
 
-// kept is the part of a profile a pull keeps past the mapping.
-func (c *Client) kept(profile map[string]any) map[string]any {
-	out := make(map[string]any, 2)
-	for _, key := range []string{"login", c.cfg.Manager.Attribute, c.cfg.Manager.IDAttribute, c.cfg.Manager.EmailAttribute} {
-		if v, ok := profile[key]; ok && key != "" {
-			out[key] = v
-		}
-	}
-	return out
+// newPulled keeps of a profile what a pull reads past the mapping.
+func (c *Client) newPulled(profile map[string]any, user reconcile.User, problems []reconcile.Problem) *pulled {
+	login, _ := text(profile["login"])
+	return &pulled{login: login, managerRef: profile[c.cfg.Manager.attribute()], user: user, problems: problems}
 }

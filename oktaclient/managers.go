@@ -31,6 +31,11 @@ type ManagerSource struct {
 	EmailAttribute string
 }
 
+// attribute is the one Okta profile attribute the manager comes from, if any.
+func (m ManagerSource) attribute() string {
+	return cmp.Or(m.Attribute, m.IDAttribute, m.EmailAttribute)
+}
+
 // validate checks mapping.manager against the fields the mapping manages.
 func (m ManagerSource) validate(mapped map[string]string) error {
 	set := 0
@@ -117,8 +122,8 @@ func (r *pullRun) setManagers(ctx context.Context) error {
 
 func (r *pullRun) setManager(ctx context.Context, p *pulled, fields []string) error {
 	src := r.c.cfg.Manager
+	raw := p.managerRef
 	if src.Attribute != "" {
-		raw := p.profile[src.Attribute]
 		v, err := r.c.cfg.Mapping.value(raw, false)
 		switch {
 		case err != nil:
@@ -128,8 +133,7 @@ func (r *pullRun) setManager(ctx context.Context, p *pulled, fields []string) er
 		}
 		return nil
 	}
-	attr := cmp.Or(src.IDAttribute, src.EmailAttribute)
-	raw := p.profile[attr]
+	attr := src.attribute()
 	ref, err := text(raw)
 	if err != nil {
 		for _, f := range fields {
@@ -157,8 +161,7 @@ func (r *pullRun) setManager(ctx context.Context, p *pulled, fields []string) er
 
 // problem records a field-level problem of the person's.
 func (p *pulled) problem(field, value, msg string) {
-	login, _ := text(p.profile["login"])
-	p.problems = append(p.problems, reconcile.Problem{OktaID: p.user.OktaID, Login: login, Field: field, Value: value, Message: msg})
+	p.problems = append(p.problems, reconcile.Problem{OktaID: p.user.OktaID, Login: p.login, Field: field, Value: value, Message: msg})
 }
 
 // manager resolves a manager's Okta user id or email, once per pull.
@@ -207,8 +210,7 @@ func (r *pullRun) emailIndex() map[string][]string {
 	}
 	r.byEmail = map[string][]string{}
 	for _, p := range r.people {
-		login, _ := text(p.profile["login"])
-		for _, k := range []string{p.user.Email, login} {
+		for _, k := range []string{p.user.Email, p.login} {
 			k = strings.ToLower(k)
 			if k != "" && !slices.Contains(r.byEmail[k], p.user.OktaID) {
 				r.byEmail[k] = append(r.byEmail[k], p.user.OktaID)

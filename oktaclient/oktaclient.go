@@ -300,7 +300,7 @@ func (c *Client) listScope(ctx context.Context, groups []group) ([]listedGroup, 
 				}
 				profile := profileOf(u)
 				user, problems := c.cfg.Mapping.Map(u.Id, u.Status, profile)
-				out[i].people = append(out[i].people, &pulled{profile: c.kept(profile), user: user, problems: problems})
+				out[i].people = append(out[i].people, c.newPulled(profile, user, problems))
 			})
 			if err != nil {
 				cancel(err)

@@ -49,8 +49,16 @@ type Safety struct {
 // Held ops leave Ops for Held, with the guard's key in HeldBy and one
 // sentence per breach in Guards. Destructive ops are all held or all kept:
 // holding some of them would be an arbitrary choice of whom to archive.
+// Guard consumes p: the ops it keeps are moved up in p.Ops's own array, as
+// slices.DeleteFunc does, so that a plan of 100,000 creates is not copied.
 func Guard(p Plan, desired, recorded State, misses map[string]int, s Safety) Plan {
-	out := Plan{Problems: p.Problems, Held: p.Held, Guards: p.Guards}
+	out := guard(p, desired, recorded, misses, s)
+	clear(p.Ops[len(out.Ops):]) // what moved or left is not kept alive twice
+	return out
+}
+
+func guard(p Plan, desired, recorded State, misses map[string]int, s Safety) Plan {
+	out := Plan{Ops: p.Ops[:0], Problems: p.Problems, Held: p.Held, Guards: p.Guards}
 	var recordedEmails map[string]string // only needed to protect someone whose email changes
 	if len(s.Protected) > 0 {
 		recordedEmails = make(map[string]string, len(recorded.Users))

@@ -112,9 +112,10 @@ type OpFailure struct {
 
 // Result is what a run did.
 type Result struct {
-	RunID    int64
-	Plan     reconcile.Plan
-	Applied  []reconcile.Op
+	RunID int64
+	Plan  reconcile.Plan
+	// Applied point into Plan.Ops: a run of 100,000 creates keeps its ops once.
+	Applied  []*reconcile.Op
 	Failures []OpFailure
 	// Skipped are the destructive ops not attempted because an earlier op failed.
 	Skipped []reconcile.Op
@@ -404,7 +405,7 @@ func (r *Runner) apply(ctx context.Context, log *slog.Logger, runID int64, res R
 				case result.outcome.NotSent != "":
 				default:
 					log.Debug("op applied", "action", batch[i].Action, "okta_id", batch[i].OktaID, "subject", subjectOf(batch[i]))
-					res.Applied = append(res.Applied, batch[i])
+					res.Applied = append(res.Applied, &batch[i])
 				}
 			}
 			if interrupted {
