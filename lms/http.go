@@ -169,8 +169,15 @@ func (c *client) once(ctx context.Context, method, path string, query url.Values
 			return 0, fmt.Errorf("%s %s: decode the answer: %w", method, path, err)
 		}
 	}
+	if h, ok := out.(headerReader); ok {
+		h.readHeader(resp.Header)
+	}
 	return 0, nil
 }
+
+// headerReader is an answer that also reads its response's headers, as a
+// Learn Amp page does its paging totals.
+type headerReader interface{ readHeader(http.Header) }
 
 // unwrapURLError drops *url.Error's copy of the URL: it is noise in a
 // message an admin reads, and query strings may carry emails.

@@ -253,13 +253,17 @@ type learnAmpUser struct {
 type learnAmpPage struct {
 	Users []learnAmpUser `json:"users"`
 	Teams []learnAmpTeam `json:"teams"`
+	// totalPages is the listing's Total-Pages header; 0 when it has none.
+	totalPages int
 }
 
-// eachPage reads a listing page by page until a page comes back empty or
-// visit returns false. Learn Amp gives its totals in headers, which the
-// shared client does not pass on; an empty page ends a listing just as
-// surely, and cannot stop it short when a server serves fewer per page
-// than asked. It costs one request more.
+func (p *learnAmpPage) readHeader(h http.Header) {
+	p.totalPages, _ = strconv.Atoi(h.Get("Total-Pages"))
+}
+
+// eachPage reads a listing page by page until its last page (by the
+// Total-Pages header, counted at the server's own page size), a page that
+// comes back empty (a server that sends no totals), or visit returns false.
 func (c *LearnAmp) eachPage(ctx context.Context, path string, filter url.Values, visit func(learnAmpPage) bool) error {
 	for page := 1; ; page++ {
 		q := url.Values{"page": {strconv.Itoa(page)}, "perPage": {strconv.Itoa(learnAmpPageSize)}}
@@ -268,7 +272,7 @@ func (c *LearnAmp) eachPage(ctx context.Context, path string, filter url.Values,
 		if err := c.do(ctx, http.MethodGet, path, q, nil, &p); err != nil {
 			return fmt.Errorf("page %d: %w", page, err)
 		}
-		if len(p.Users)+len(p.Teams) == 0 || !visit(p) {
+		if len(p.Users)+len(p.Teams) == 0 || !visit(p) || (p.totalPages > 0 && page >= p.totalPages) {
 			return nil
 		}
 	}

@@ -8,6 +8,10 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"reflect"
 	"slices"
 	"strconv"
@@ -330,10 +334,10 @@ func TestLearnAmpListUsersReadsEveryPage(t *testing.T) {
 	if len(users) != 251 {
 		t.Fatalf("got %d users, want 251", len(users))
 	}
-	// 100 + 100 + 51, then the empty page that ends the listing.
+	// 100 + 100 + 51: Total-Pages says the third is the last.
 	reqs := learnAmpAPIRequests(fake)
-	if len(reqs) != 4 {
-		t.Errorf("listing took %d requests, want 4", len(reqs))
+	if len(reqs) != 3 {
+		t.Errorf("listing took %d requests, want 3", len(reqs))
 	}
 	for _, r := range reqs {
 		for _, p := range []string{"perPage=100", "expanded=true", "filters%5Bstatus%5D%5B%5D=deactivated"} {
@@ -348,6 +352,36 @@ func TestLearnAmpListUsersReadsEveryPage(t *testing.T) {
 		Custom: map[string]string{"Employee ID": "7"}}
 	if got := users[len(users)-1]; !reflect.DeepEqual(got, want) {
 		t.Errorf("deactivated user = %+v\nwant %+v", got, want)
+	}
+}
+
+// A server that sends no paging totals is read to its first empty page.
+func TestLearnAmpListUsersWithoutTotals(t *testing.T) {
+	fake, clock := newLearnAmpFake(t)
+	for i := range 150 {
+		fake.AddUser(lmstest.LearnAmpUser{Email: fmt.Sprintf("u%d@example.com", i), FirstName: "User", LastName: strconv.Itoa(i)})
+	}
+	target, err := url.Parse(fake.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy.ModifyResponse = func(r *http.Response) error {
+		r.Header.Del("Total-Pages")
+		return nil
+	}
+	noTotals := httptest.NewServer(proxy)
+	t.Cleanup(noTotals.Close)
+
+	users, err := newLearnAmp(t, fake, clock, func(c *lms.LearnAmpConfig) { c.BaseURL = noTotals.URL }).ListUsers(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(users) != 150 {
+		t.Errorf("got %d users, want 150", len(users))
+	}
+	if reqs := learnAmpAPIRequests(fake); len(reqs) != 3 { // 100 + 50, then the empty page
+		t.Errorf("listing took %d requests, want 3", len(reqs))
 	}
 }
 
