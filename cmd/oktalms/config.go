@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -239,7 +240,8 @@ var defaultFieldMapping = map[string]string{
 }
 
 // caseSensitiveMaps are the maps whose keys are names in the LMS. viper
-// lower-cases every key, so they are read again from the YAML as written.
+// lower-cases every key and splits it at each dot ("Dept. Code"), so they
+// are kept from viper and read from the YAML as written.
 var caseSensitiveMaps = [][2]string{{"mapping", "custom_fields"}, {"lms", "custom_field_ids"}, {"lms", "attributes"}, {"mapping", "transforms"}}
 
 // envName is the environment variable that overrides a key: OKTALMS_OKTA_TOKEN.
@@ -260,8 +262,12 @@ func loadConfig(path string, getenv func(string) string) (Config, error) {
 		if raw, err = os.ReadFile(path); err != nil {
 			return Config{}, fmt.Errorf("read the config file: %w", err)
 		}
+		forViper, err := withoutCaseSensitiveMaps(raw)
+		if err != nil {
+			return Config{}, fmt.Errorf("config file %s is not valid YAML: %w", path, err)
+		}
 		v.SetConfigType("yaml")
-		if err := v.ReadConfig(strings.NewReader(string(raw))); err != nil {
+		if err := v.ReadConfig(bytes.NewReader(forViper)); err != nil {
 			return Config{}, fmt.Errorf("config file %s is not valid YAML: %w", path, err)
 		}
 	}
@@ -305,6 +311,28 @@ func explainDecodeError(err error) error {
 		keys = append(keys, k)
 	}
 	return fmt.Errorf("unknown key %s (see config.example.yaml for every key)", strings.Join(keys, ", "))
+}
+
+// withoutCaseSensitiveMaps returns the YAML document without the
+// caseSensitiveMaps, for viper; restoreKeyCase reads them.
+func withoutCaseSensitiveMaps(raw []byte) ([]byte, error) {
+	var doc map[string]any
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		return nil, err
+	}
+	removed := false
+	for _, path := range caseSensitiveMaps {
+		if section, ok := doc[path[0]].(map[string]any); ok {
+			if _, ok := section[path[1]]; ok {
+				delete(section, path[1])
+				removed = true
+			}
+		}
+	}
+	if !removed {
+		return raw, nil
+	}
+	return yaml.Marshal(doc)
 }
 
 // restoreKeyCase replaces the lower-cased keys of the case-sensitive maps

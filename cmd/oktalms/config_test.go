@@ -68,7 +68,9 @@ func TestExampleConfigLoadsWithTheDocumentedDefaults(t *testing.T) {
 
 func TestConfigKeepsLMSNamesAsWritten(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "c.yaml")
-	body := "mapping:\n  fields:\n    job_title: title\n  custom_fields:\n    Employee ID: employeeNumber\n    Cost Centre: costCenter\nlms:\n  custom_field_ids:\n    Employee ID: 12\n"
+	body := "mapping:\n  fields:\n    job_title: title\n  custom_fields:\n    Employee ID: employeeNumber\n    Cost Centre: costCenter\n" +
+		"    Dept. Code: deptCode\n    urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter: costCenter\n" +
+		"lms:\n  custom_field_ids:\n    Employee ID: 12\n    Dept. Code: 13\n"
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -76,10 +78,11 @@ func TestConfigKeepsLMSNamesAsWritten(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := map[string]string{"Employee ID": "employeeNumber", "Cost Centre": "costCenter"}; !reflect.DeepEqual(cfg.Mapping.CustomFields, want) {
+	if want := map[string]string{"Employee ID": "employeeNumber", "Cost Centre": "costCenter", "Dept. Code": "deptCode",
+		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter": "costCenter"}; !reflect.DeepEqual(cfg.Mapping.CustomFields, want) {
 		t.Errorf("custom_fields = %v, want %v", cfg.Mapping.CustomFields, want)
 	}
-	if want := map[string]int{"Employee ID": 12}; !reflect.DeepEqual(cfg.LMS.CustomFieldIDs, want) {
+	if want := map[string]int{"Employee ID": 12, "Dept. Code": 13}; !reflect.DeepEqual(cfg.LMS.CustomFieldIDs, want) {
 		t.Errorf("custom_field_ids = %v, want %v", cfg.LMS.CustomFieldIDs, want)
 	}
 	if want := map[string]string{"job_title": "title"}; !reflect.DeepEqual(cfg.Mapping.Fields, want) {
