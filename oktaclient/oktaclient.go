@@ -268,9 +268,10 @@ type group struct{ id, name string }
 var groupID = regexp.MustCompile(`^00g[0-9A-Za-z]{17}$`)
 
 // scopeListers is how many scope groups are listed at once: an org with
-// thousands of groups is read in a quarter of the time, and Okta's rate
-// limit is paced by the transport anyway.
-const scopeListers = 4
+// thousands of groups is read in a sixth of the time, few enough requests in
+// flight to leave most of the org's concurrency limit to its other
+// integrations, and Okta's rate limit is paced by the transport anyway.
+const scopeListers = 6
 
 type listedGroup struct {
 	ids    []string
