@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	stdsync "sync"
 	"sync/atomic"
@@ -510,7 +511,7 @@ func (r *Runner) applyOne(ctx context.Context, log *slog.Logger, runID int64, op
 	}
 	record, err := r.Target.Apply(ctx, op)
 	if errors.Is(err, ErrTaken) && op.Action == reconcile.ActionCreate && ctx.Err() == nil {
-		if record, err = r.adopt(ctx, log, runID, opID, op, err); err == nil {
+		if record, err = r.adopt(ctx, log, runID, opID, op, book, err); err == nil {
 			book.setUser(op.OktaID, record.LMSID)
 			return sendResult{recorded: true}
 		}
@@ -529,6 +530,34 @@ type idBook struct {
 	mu     stdsync.Mutex
 	users  map[string]string // Okta user id → LMS id
 	groups map[string]string // Okta group id → LMS id
+
+	// listing is the LMS's whole user listing, read at most once a run,
+	// the first time an adoption's lookup finds nothing.
+	listOnce stdsync.Once
+	listing  []reconcile.User
+	listErr  error
+}
+
+// findListed finds an account in the LMS's listing by ext_uid, else by
+// email in any letter case.
+func (b *idBook) findListed(ctx context.Context, target Target, extUID, email string) (reconcile.User, bool, error) {
+	b.listOnce.Do(func() {
+		if b.listing, b.listErr = target.ListUsers(ctx); b.listErr != nil {
+			b.listErr = fmt.Errorf("list the LMS to find a taken account: %w", b.listErr)
+		}
+	})
+	if b.listErr != nil {
+		return reconcile.User{}, false, b.listErr
+	}
+	for _, match := range []func(reconcile.User) bool{
+		func(u reconcile.User) bool { return u.ExtUID != "" && u.ExtUID == extUID },
+		func(u reconcile.User) bool { return strings.EqualFold(u.Email, email) },
+	} {
+		if i := slices.IndexFunc(b.listing, match); i >= 0 {
+			return b.listing[i], true, nil
+		}
+	}
+	return reconcile.User{}, false, nil
 }
 
 func (b *idBook) setUser(oktaID, lmsID string) {
@@ -591,8 +620,13 @@ func subjectOf(op reconcile.Op) string {
 // by hand since the snapshot was taken, or by a create whose answer was
 // lost. The account is found and linked — journaled as its own op — unless
 // it belongs to another Okta user, which stays a failure.
-func (r *Runner) adopt(ctx context.Context, log *slog.Logger, runID int64, createID int64, create reconcile.Op, taken error) (reconcile.User, error) {
+func (r *Runner) adopt(ctx context.Context, log *slog.Logger, runID int64, createID int64, create reconcile.Op, book *idBook, taken error) (reconcile.User, error) {
 	acct, _, found, err := r.Target.FindAccount(ctx, create.OktaID, create.Email)
+	if err == nil && !found {
+		// The LMS says the account exists, yet its lookup does not find it
+		// (a search that minds letter case, say): the listing will.
+		acct, found, err = book.findListed(ctx, r.Target, create.OktaID, create.Email)
+	}
 	if err != nil || !found {
 		return reconcile.User{}, errors.Join(taken, err)
 	}

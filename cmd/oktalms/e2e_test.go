@@ -422,25 +422,42 @@ func TestArchivesWaitWhenAnEarlierOpFailed(t *testing.T) {
 }
 
 func TestACreateRefusedAsTakenAdoptsTheAccount(t *testing.T) {
-	w := newWorld(t)
-	w.person("Ada", "Okafor")
-	w.mustSync()
-	// Made by hand after the first run: the snapshot does not know it, and
-	// no listing happens, so the create is refused as a duplicate.
-	handMade := w.lessonly.AddUser(lmstest.LessonlyUser{Name: "Ben Larsen", Email: "Ben.Larsen@example.com", Role: "admin"})
-	ben := w.person("Ben", "Larsen", "title", "Engineer")
+	for _, exact := range []bool{false, true} {
+		// Whether Lessonly's email filter minds letter case is not known:
+		// when it does, the lookup misses and the listing finds the account.
+		t.Run("email filter exact "+strconv.FormatBool(exact), func(t *testing.T) {
+			w := newWorld(t)
+			w.lessonly.EmailFilterExact = exact
+			w.person("Ada", "Okafor")
+			w.mustSync()
+			// Made by hand after the first run: the snapshot does not know it, and
+			// no listing happens, so the create is refused as a duplicate.
+			handMade := w.lessonly.AddUser(lmstest.LessonlyUser{Name: "Ben Larsen", Email: "Ben.Larsen@example.com", Role: "admin"})
+			ben := w.person("Ben", "Larsen", "title", "Engineer")
+			w.lessonly.ResetRequests()
 
-	out := w.mustSync()
+			out := w.mustSync()
 
-	if n := len(w.lessonly.Users()); n != 2 {
-		t.Fatalf("%d accounts, want 2: the taken email must be adopted, not duplicated\n%s", n, out)
-	}
-	got := w.account(ben)
-	if got.ID != handMade || got.JobTitle != "Engineer" || got.Role != "admin" {
-		t.Errorf("adopted account = %+v, want the hand-made one linked, titled, role kept", got)
-	}
-	w.lessonly.ResetRequests()
-	if again := w.mustSync(); !strings.Contains(again, "No changes.") || len(w.mutations()) != 0 {
-		t.Errorf("the run after the adoption is not quiet:\n%s", again)
+			if n := len(w.lessonly.Users()); n != 2 {
+				t.Fatalf("%d accounts, want 2: the taken email must be adopted, not duplicated\n%s", n, out)
+			}
+			got := w.account(ben)
+			if got.ID != handMade || got.JobTitle != "Engineer" || got.Role != "admin" {
+				t.Errorf("adopted account = %+v, want the hand-made one linked, titled, role kept", got)
+			}
+			listings := 0
+			for _, r := range w.lessonly.Requests() {
+				if r.Method == "GET" && r.Path == "/api/v1.1/users" && !strings.Contains(r.RawQuery, "filter") {
+					listings++
+				}
+			}
+			if want := map[bool]int{false: 0, true: 1}[exact]; listings != want {
+				t.Errorf("%d listings of every account, want %d", listings, want)
+			}
+			w.lessonly.ResetRequests()
+			if again := w.mustSync(); !strings.Contains(again, "No changes.") || len(w.mutations()) != 0 {
+				t.Errorf("the run after the adoption is not quiet:\n%s", again)
+			}
+		})
 	}
 }

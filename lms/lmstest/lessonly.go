@@ -32,6 +32,10 @@ type Lessonly struct {
 	// Now stamps archived_at and drives the rate-limit window. Replace it
 	// before sending requests to make those deterministic.
 	Now func() time.Time
+	// EmailFilterExact makes filter[email] match only the email's exact
+	// letter case. Whether Lessonly's does is not documented, so oktalms must
+	// cope with both. Set it before sending requests.
+	EmailFilterExact bool
 
 	wire
 	accounts    []*lessonlyAccount            // ordered by user id

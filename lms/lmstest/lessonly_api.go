@@ -183,9 +183,13 @@ func (f *Lessonly) routeLocked(method, path string, q url.Values, body []byte) (
 // listLocked serves GET /users. Custom field data and groups are only part
 // of v1.1 listings; v1 clients must fetch users one by one to see them.
 func (f *Lessonly) listLocked(q url.Values, v11 bool) (int, any) {
+	sameEmail := strings.EqualFold
+	if f.EmailFilterExact {
+		sameEmail = func(a, b string) bool { return a == b }
+	}
 	var matched []*lessonlyAccount
 	for _, a := range f.accounts {
-		if q.Has("filter[email]") && !strings.EqualFold(a.user.Email, q.Get("filter[email]")) ||
+		if q.Has("filter[email]") && !sameEmail(a.user.Email, q.Get("filter[email]")) ||
 			q.Has("filter[ext_uid]") && a.user.ExtUID != q.Get("filter[ext_uid]") {
 			continue
 		}
