@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 export CGO_ENABLED = 1
 
-.PHONY: all build test test-html test-crash demo lint depcheck bench
+.PHONY: all build test test-race test-html test-crash demo lint depcheck bench
 
 all: build
 
@@ -15,6 +15,9 @@ build: ## build bin/oktalms
 test: ## vet, check the import rules, run every test
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+
+test-race: ## every test again under the race detector
+	$(GO) test -race -count=1 ./...
 
 depcheck: ## the one-way import rules of the design (go list -deps)
 	$(GO) test -count=1 -run '^TestImportRules' ./cmd/oktalms

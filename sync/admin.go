@@ -122,6 +122,10 @@ func (a *Admin) syncNow(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusConflict, map[string]string{"error": busy.Error()})
 		return
 	}
+	if errors.Is(err, errShuttingDown) {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": err.Error()})
+		return
+	}
 	if dryRun && (err == nil || len(res.Plan.Ops) > 0) {
 		var buf bytes.Buffer
 		if err := report.JSON(&buf, res.Plan); err != nil {

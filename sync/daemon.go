@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -45,10 +46,12 @@ func (d *Daemon) Serve(ctx context.Context) error {
 	runCtx, hardStop := context.WithCancel(context.WithoutCancel(ctx))
 	defer hardStop()
 	stopping := make(chan struct{})
-	var inFlight stdsync.WaitGroup
+	var gate runGate
 	trigger := func(opts RunOptions) (Result, error) {
-		inFlight.Add(1)
-		defer inFlight.Done()
+		if !gate.enter() {
+			return Result{}, errShuttingDown
+		}
+		defer gate.leave()
 		opts.Stop = stopping
 		return d.Runner.RunOnce(runCtx, opts)
 	}
@@ -99,7 +102,7 @@ func (d *Daemon) Serve(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() {
 		<-cronStopped.Done()
-		inFlight.Wait()
+		gate.closeAndWait()
 		close(done)
 	}()
 	if server != nil {
@@ -116,6 +119,38 @@ func (d *Daemon) Serve(ctx context.Context) error {
 	}
 	d.Logger.Info("daemon stopped")
 	return nil
+}
+
+// errShuttingDown refuses a run asked for once the daemon is stopping.
+var errShuttingDown = errors.New("the daemon is shutting down: no new runs")
+
+// runGate admits runs until it is closed, then waits for those admitted.
+// Admission and closing share a lock, so no run can start while the
+// shutdown waits (which a bare WaitGroup would allow: the catch-up run and
+// sync-now requests are not cron's to stop).
+type runGate struct {
+	mu      stdsync.Mutex
+	closed  bool
+	running stdsync.WaitGroup
+}
+
+func (g *runGate) enter() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return false
+	}
+	g.running.Add(1)
+	return true
+}
+
+func (g *runGate) leave() { g.running.Done() }
+
+func (g *runGate) closeAndWait() {
+	g.mu.Lock()
+	g.closed = true
+	g.mu.Unlock()
+	g.running.Wait()
 }
 
 // ScheduledJob wraps a run for cron: a tick that finds the last run still

@@ -142,6 +142,19 @@ func (d *daemon) waitFor(what string, ok func() bool) {
 	}
 }
 
+// syncNow POSTs path (/v1/sync…) and answers its status. A run the test
+// saw finish may still hold the run lock while its observers (metrics,
+// health, webhook) hear of it: the answer is then 409, and it asks again.
+func (d *daemon) syncNow(path string, out any) int {
+	d.t.Helper()
+	code := 0
+	d.waitFor("the run lock, to sync now", func() bool {
+		code = d.call("POST", path, out)
+		return code != http.StatusConflict
+	})
+	return code
+}
+
 // call makes an admin API request and decodes a JSON answer into out.
 func (d *daemon) call(method, path string, out any) int {
 	d.t.Helper()
@@ -207,11 +220,11 @@ func TestDaemonCatchesUpOnceAndServesTheAdminAPI(t *testing.T) {
 		} `json:"operations"`
 	}
 	w.person("Dee", "Test")
-	if code := d.call("POST", "/v1/sync?dry_run=true", &plan); code != 200 || plan.FormatVersion != 1 || len(plan.Operations) != 1 {
+	if code := d.syncNow("/v1/sync?dry_run=true", &plan); code != 200 || plan.FormatVersion != 1 || len(plan.Operations) != 1 {
 		t.Errorf("dry run: %d %+v, want 200 and one create", code, plan)
 	}
 	var applied oksync.Run
-	if code := d.call("POST", "/v1/sync", &applied); code != 200 || applied.Applied != 1 || applied.Trigger != oksync.TriggerHTTP {
+	if code := d.syncNow("/v1/sync", &applied); code != 200 || applied.Applied != 1 || applied.Trigger != oksync.TriggerHTTP {
 		t.Errorf("sync now: %d %+v, want 200 and one op applied", code, applied)
 	}
 	var one struct {
@@ -343,7 +356,7 @@ func TestHealthTurnsUnhealthyAfterFailedRunsAndTheWebhookHears(t *testing.T) {
 	if code := d.call("GET", "/healthz", &health); code != 200 {
 		t.Errorf("one failed run: healthz %d, want 200 (admin.unhealthy_after is 2)", code)
 	}
-	d.call("POST", "/v1/sync", nil)
+	d.syncNow("/v1/sync", nil)
 	if code := d.call("GET", "/healthz", &health); code != 503 || !strings.Contains(health.Reason, "the last 2 runs failed") {
 		t.Errorf("two failed runs: healthz %d %+v, want 503 with the reason", code, health)
 	}
@@ -355,7 +368,7 @@ func TestHealthTurnsUnhealthyAfterFailedRunsAndTheWebhookHears(t *testing.T) {
 	}
 
 	w.okta.ClearFaults()
-	d.call("POST", "/v1/sync", nil)
+	d.syncNow("/v1/sync", nil)
 	if code := d.call("GET", "/healthz", &health); code != 200 {
 		t.Errorf("after a good run healthz = %d, want 200", code)
 	}

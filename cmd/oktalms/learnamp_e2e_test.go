@@ -474,7 +474,7 @@ func TestLearnAmpTeamsMirrorOktaGroups(t *testing.T) {
 	out := w.mustSync()
 
 	sales := w.team("Sales")
-	wantMembers := []int{w.account(ada).ID, w.account(bob).ID}
+	wantMembers := slices.Sorted(slices.Values([]int{w.account(ada).ID, w.account(bob).ID}))
 	if got := slices.Sorted(slices.Values(sales.Members)); !reflect.DeepEqual(got, wantMembers) {
 		t.Errorf("team Sales members = %v, want %v (ada, bob)\n%s", got, wantMembers, out)
 	}
@@ -500,7 +500,7 @@ func TestLearnAmpTeamsMirrorOktaGroups(t *testing.T) {
 		t.Errorf("membership requests = %q, want %q (the add first, the removal last)\n%s", got, want, out)
 	}
 	sales = w.team("Sales")
-	wantMembers = []int{w.account(ada).ID, w.account(carol).ID}
+	wantMembers = slices.Sorted(slices.Values([]int{w.account(ada).ID, w.account(carol).ID}))
 	if got := slices.Sorted(slices.Values(sales.Members)); !reflect.DeepEqual(got, wantMembers) {
 		t.Errorf("team Sales members = %v, want %v (ada, carol)", got, wantMembers)
 	}

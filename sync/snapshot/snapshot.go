@@ -121,8 +121,15 @@ func (s *Store) Close() error {
 // migrate applies, in order and each in its own transaction, the embedded
 // migrations the database has not recorded yet.
 func (s *Store) migrate(ctx context.Context) error {
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+	// In an immediate transaction: a statement that reads, then writes, is
+	// refused at once (no busy wait) when another process wrote in between,
+	// as two processes starting together on a new database do.
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("prepare the schema: %w", err)
 	}
 	names, err := fs.Glob(migrations, "migrations/*.sql")
