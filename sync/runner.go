@@ -573,7 +573,7 @@ func (b *idBook) setGroup(oktaID, lmsID string) {
 }
 
 func (r *Runner) idBook(ctx context.Context) (*idBook, error) {
-	users, err := r.Store.Users(ctx)
+	users, err := r.Store.LMSIDs(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load the snapshot: %w", err)
 	}
@@ -581,10 +581,7 @@ func (r *Runner) idBook(ctx context.Context) (*idBook, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load the snapshot: %w", err)
 	}
-	book := &idBook{users: make(map[string]string, len(users)), groups: make(map[string]string, len(groups))}
-	for _, u := range users {
-		book.users[u.OktaID] = u.LMSID
-	}
+	book := &idBook{users: users, groups: make(map[string]string, len(groups))}
 	for _, g := range groups {
 		book.groups[g.OktaID] = g.LMSID
 	}

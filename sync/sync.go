@@ -77,6 +77,9 @@ type Store interface {
 	// Users returns the snapshot: the last applied record of every person
 	// oktalms created or linked.
 	Users(ctx context.Context) ([]reconcile.User, error)
+	// LMSIDs returns the LMS account id of each person in the snapshot, by
+	// Okta id: what an apply needs of it, without decoding every record.
+	LMSIDs(ctx context.Context) (map[string]string, error)
 	// UnfinishedOps are the ops journaled as started with no outcome: the
 	// process died during the call, and the LMS may or may not have acted.
 	UnfinishedOps(ctx context.Context) ([]JournalEntry, error)

@@ -209,6 +209,27 @@ func (s *Store) Users(ctx context.Context) ([]reconcile.User, error) {
 	return users, nil
 }
 
+// LMSIDs returns the LMS id of everyone in the snapshot, by Okta id.
+func (s *Store) LMSIDs(ctx context.Context) (map[string]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT okta_id, lms_id FROM users`)
+	if err != nil {
+		return nil, fmt.Errorf("read the snapshot's ids: %w", err)
+	}
+	defer rows.Close()
+	ids := map[string]string{}
+	for rows.Next() {
+		var oktaID, lmsID string
+		if err := rows.Scan(&oktaID, &lmsID); err != nil {
+			return nil, fmt.Errorf("read the snapshot's ids: %w", err)
+		}
+		ids[oktaID] = lmsID
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read the snapshot's ids: %w", err)
+	}
+	return ids, nil
+}
+
 // UnfinishedOps are the ops journaled as started with no outcome, oldest first.
 func (s *Store) UnfinishedOps(ctx context.Context) ([]oksync.JournalEntry, error) {
 	return s.selectJournal(ctx, `SELECT * FROM operations WHERE status = 'started' ORDER BY id`)

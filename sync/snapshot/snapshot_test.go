@@ -80,6 +80,9 @@ func TestJournalAndSnapshot(t *testing.T) {
 	if want := []reconcile.User{applied}; !reflect.DeepEqual(users, want) {
 		t.Errorf("snapshot = %+v, want only the applied op's record %+v", users, want)
 	}
+	if ids, err := s.LMSIDs(ctx); err != nil || !reflect.DeepEqual(ids, map[string]string{"00ua": "101"}) {
+		t.Errorf("LMSIDs = %v, %v; want only the applied op's 00ua → 101", ids, err)
+	}
 	if unfinished, err := s.UnfinishedOps(ctx); err != nil || len(unfinished) != 0 {
 		t.Errorf("unfinished ops = %d, %v; want 0", len(unfinished), err)
 	}
