@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	stdsync "sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/okta/okta-sdk-golang/v2/okta"
@@ -166,6 +167,10 @@ func IsLoopback(host string) bool {
 
 // Client reads one Okta org.
 type Client struct {
+	// OnPulled, when set, hears how many people a pull has mapped so far.
+	// Set it before pulling; it may be called from several goroutines.
+	OnPulled func(people int)
+
 	cfg    Config
 	sdk    *okta.Client
 	tokens *tokenTransport
@@ -287,6 +292,7 @@ func (c *Client) listScope(ctx context.Context, groups []group) ([]listedGroup, 
 	defer cancel(nil)
 	out := make([]listedGroup, len(groups))
 	var claimed stdsync.Map // Okta ids already mapped by some lister
+	var mapped atomic.Int64
 	sem := make(chan struct{}, scopeListers)
 	var wg stdsync.WaitGroup
 	for i, g := range groups {
@@ -302,6 +308,9 @@ func (c *Client) listScope(ctx context.Context, groups []group) ([]listedGroup, 
 				profile := profileOf(u)
 				user, problems := c.cfg.Mapping.Map(u.Id, u.Status, profile)
 				out[i].people = append(out[i].people, c.newPulled(profile, user, problems))
+				if n := mapped.Add(1); c.OnPulled != nil {
+					c.OnPulled(int(n))
+				}
 			})
 			if err != nil {
 				cancel(err)

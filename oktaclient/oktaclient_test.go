@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
+	stdsync "sync"
 	"testing"
 	"time"
 
@@ -72,12 +74,19 @@ func TestPullMapsMembersOfEveryScopeGroupOnce(t *testing.T) {
 	}
 	srv.AddMember(contractors, alice) // in two scope groups: mapped once
 
-	state, err := newClient(t, srv, "LMS Learners", contractors).Pull(context.Background())
+	client := newClient(t, srv, "LMS Learners", contractors)
+	var heard []int
+	var mu stdsync.Mutex
+	client.OnPulled = func(people int) { mu.Lock(); heard = append(heard, people); mu.Unlock() }
+	state, err := client.Pull(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(state.Users) != 3 {
 		t.Fatalf("got %d users, want 3 (alice once, bob, cy)", len(state.Users))
+	}
+	if slices.Sort(heard); !reflect.DeepEqual(heard, []int{1, 2, 3}) {
+		t.Errorf("OnPulled heard %v, want 1, 2, 3: each person counted once", heard)
 	}
 	users := byID(state.Users)
 	if _, ok := users[outsider]; ok {

@@ -155,12 +155,18 @@ func loadConfigFlag(cmd *cobra.Command, getenv func(string) string) (Config, err
 	return loadConfig(path, getenv)
 }
 
-// syncOnce wires the configured sides and runs once, showing the apply's
-// progress when stderr is a terminal. The result is returned even with an
-// error, whenever a plan was made.
+// syncOnce wires the configured sides and runs once, showing the pull's and
+// the apply's progress when stderr is a terminal. The result is returned
+// even with an error, whenever a plan was made.
 func syncOnce(ctx context.Context, cfg Config, opts oksync.RunOptions, stderr io.Writer) (oksync.Result, error) {
 	return withRunner(ctx, cfg, stderr, func(runner *oksync.Runner, _ *snapshot.Store) (oksync.Result, error) {
-		runner.Progress = newProgress(stderr)
+		if progress := newProgress(stderr); progress != nil {
+			defer progress.end()
+			if okta, ok := runner.Source.(*oktaclient.Client); ok {
+				okta.OnPulled = func(people int) { progress.update("pulling Okta", people, 0) }
+			}
+			runner.Progress = func(done, total int) { progress.update("applying", done, total) }
+		}
 		return runner.RunOnce(ctx, opts)
 	})
 }
