@@ -25,6 +25,17 @@ func openStore(t *testing.T, path string) *snapshot.Store {
 	return s
 }
 
+// startRun opens a new store and starts a run in it.
+func startRun(t *testing.T) (*snapshot.Store, int64) {
+	t.Helper()
+	s := openStore(t, filepath.Join(t.TempDir(), "oktalms.db"))
+	runID, err := s.StartRun(context.Background(), oksync.Run{Trigger: oksync.TriggerCLI, StartedAt: fixedClock(), Status: oksync.StatusRunning})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, runID
+}
+
 func TestOpenCreatesAPrivateFileAndMigratesOnce(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state", "oktalms.db")
 	openStore(t, path).Close()
@@ -41,12 +52,7 @@ func TestOpenCreatesAPrivateFileAndMigratesOnce(t *testing.T) {
 
 func TestJournalAndSnapshot(t *testing.T) {
 	ctx := context.Background()
-	s := openStore(t, filepath.Join(t.TempDir(), "oktalms.db"))
-
-	runID, err := s.StartRun(ctx, oksync.Run{Trigger: oksync.TriggerCLI, StartedAt: fixedClock(), Status: oksync.StatusRunning})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, runID := startRun(t)
 	alice := reconcile.User{OktaID: "00ua", Email: "alice@example.com", Name: "Alice", Active: true,
 		Fields: map[string]string{"job_title": "Engineer"}}
 	bob := reconcile.User{OktaID: "00ub", Email: "bob@example.com", Name: "Bob", Active: true}
@@ -116,11 +122,7 @@ func TestJournalAndSnapshot(t *testing.T) {
 
 func TestAppliedRecordReplacesThePreviousOne(t *testing.T) {
 	ctx := context.Background()
-	s := openStore(t, filepath.Join(t.TempDir(), "oktalms.db"))
-	runID, err := s.StartRun(ctx, oksync.Run{Trigger: oksync.TriggerCLI, StartedAt: fixedClock(), Status: oksync.StatusRunning})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, runID := startRun(t)
 	for _, title := range []string{"Engineer", "Lead"} {
 		rec := reconcile.User{OktaID: "00ua", LMSID: "7", Email: "a@example.com", Active: true,
 			Fields: map[string]string{"job_title": title}}
@@ -144,11 +146,7 @@ func TestAppliedRecordReplacesThePreviousOne(t *testing.T) {
 
 func TestAnOutcomeThatCannotBeRecordedFailsAlone(t *testing.T) {
 	ctx := context.Background()
-	s := openStore(t, filepath.Join(t.TempDir(), "oktalms.db"))
-	runID, err := s.StartRun(ctx, oksync.Run{Trigger: oksync.TriggerCLI, StartedAt: fixedClock(), Status: oksync.StatusRunning})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, runID := startRun(t)
 	rec := reconcile.User{OktaID: "00ua", LMSID: "7", Email: "a@example.com", Active: true}
 	create := reconcile.Op{Action: reconcile.ActionCreate, OktaID: "00ua", Record: rec}
 	join := reconcile.Op{Action: reconcile.ActionMemberAdd, OktaID: "00ua", GroupOktaID: "00g-unknown"}
