@@ -28,7 +28,8 @@ once at start (schedule.catch_up).
 The admin API (admin.listen, 127.0.0.1:8787 by default) answers
   GET  /healthz           200, or 503 after admin.unhealthy_after failed runs in a row
   GET  /metrics           Prometheus metrics
-  POST /v1/sync           sync now (?dry_run=true answers the plan as JSON); 409 while a run is in progress, 503 while shutting down
+  POST /v1/sync           sync now (?dry_run=true answers the plan as JSON);
+                          409 while a run is in progress, 503 while shutting down
   GET  /v1/runs           recent runs and the next scheduled one
   GET  /v1/runs/{id}      one run and its operations
 A listen address beyond this machine requires admin.token (a bearer token).
