@@ -512,7 +512,8 @@ func splitChanges(changes []Change, keys []string) (others, of []Change) {
 }
 
 // withKeysOf returns u with the fields of the change keys as in from: the
-// record of a first pass, which leaves those fields to the second.
+// record of a first pass, which leaves those fields to the second, or a
+// record whose held-back fields keep what the LMS has.
 func withKeysOf(u, from User, keys []string) User {
 	u.Fields, u.Custom = cloneMap(u.Fields), cloneMap(u.Custom)
 	for _, key := range keys {
@@ -627,17 +628,7 @@ func (d *differ) keepSkipped(want, before User, creating bool) User {
 	if !creating {
 		keys = append(keys, d.opts.CreateOnly...)
 	}
-	out := want
-	out.Fields = cloneMap(want.Fields)
-	out.Custom = cloneMap(want.Custom)
-	for _, key := range keys {
-		if name, ok := strings.CutPrefix(key, CustomPrefix); ok {
-			setOrDelete(out.Custom, name, before.Custom[name])
-			continue
-		}
-		setOrDelete(out.Fields, key, before.Fields[key])
-	}
-	return out
+	return withKeysOf(want, before, keys)
 }
 
 // changes lists the managed fields that differ between before and after, in a
