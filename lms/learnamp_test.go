@@ -395,47 +395,16 @@ func TestLearnAmpFindAccount(t *testing.T) {
 		fake.AddUser(lmstest.LearnAmpUser{Email: fmt.Sprintf("u%d@example.com", i), FirstName: "User", LastName: strconv.Itoa(i)})
 	}
 	c := newLearnAmp(t, fake, clock)
-	listed, err := c.ListUsers(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	byLMSID := map[string]reconcile.User{}
-	for _, u := range listed {
-		byLMSID[u.LMSID] = u
-	}
-
-	tests := []struct {
-		name, extUID, email string
-		wantID              int // 0: not found
-		wantRule            string
-		wantRequests        int
-	}{
-		{"by external id", "00uann", "ann@example.com", ann, "ext_uid", 1},
-		{"external id before email", "00uann", "bob@example.com", ann, "ext_uid", 1},
-		{"by email in other letter case", "00ubob", "BOB@example.COM", bob, "email", 2},
-		{"by email alone", "", "bob@example.com", bob, "email", 1},
-		{"a deactivated account", "00ucy", "", cy, "ext_uid", 1},
-		{"a deactivated account by email", "", "cy@example.com", cy, "email", 1},
-		{"not found", "00unone", "none@example.com", 0, "", 2},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			fake.ResetRequests()
-			acct, rule, found, err := c.FindAccount(context.Background(), tt.extUID, tt.email)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n := len(learnAmpAPIRequests(fake)); n != tt.wantRequests {
-				t.Errorf("%d requests, want %d", n, tt.wantRequests)
-			}
-			if found != (tt.wantID != 0) || rule != tt.wantRule {
-				t.Fatalf("found %v by %q, want user %d by %q", found, rule, tt.wantID, tt.wantRule)
-			}
-			if want := byLMSID[strconv.Itoa(tt.wantID)]; !reflect.DeepEqual(acct, want) {
-				t.Errorf("account = %+v\nwant as listed: %+v", acct, want)
-			}
-		})
-	}
+	id := strconv.Itoa
+	checkFindAccount(t, c, fake.ResetRequests, func() int { return len(learnAmpAPIRequests(fake)) }, asListed(t, c), []findCase{
+		{"by external id", "00uann", "ann@example.com", id(ann), "ext_uid", 1},
+		{"external id before email", "00uann", "bob@example.com", id(ann), "ext_uid", 1},
+		{"by email in other letter case", "00ubob", "BOB@example.COM", id(bob), "email", 2},
+		{"by email alone", "", "bob@example.com", id(bob), "email", 1},
+		{"a deactivated account", "00ucy", "", id(cy), "ext_uid", 1},
+		{"a deactivated account by email", "", "cy@example.com", id(cy), "email", 1},
+		{"not found", "00unone", "none@example.com", "", "", 2},
+	})
 	if _, _, _, err := c.FindAccount(context.Background(), "", ""); err == nil {
 		t.Error("with nothing to look for: no error")
 	}

@@ -260,32 +260,13 @@ func TestSCIMFindAccount(t *testing.T) {
 	bob := fake.AddUser(lmstest.SCIMResource{"userName": "Bob@Example.com", "active": false}) // made by hand
 	c := newSCIM(t, fake, lms.SCIMConfig{})
 
-	tests := []struct {
-		name, extUID, email string
-		wantID, wantRule    string // wantID "": not found
-		wantRequests        int
-	}{
+	checkFindAccount(t, c, fake.ResetRequests, func() int { return len(fake.Requests()) }, nil, []findCase{
 		{"by externalId", "00uann", "ann@example.com", ann, "ext_uid", 2}, // and the manager's email
 		{"externalId before email", "00uann", "bob@example.com", ann, "ext_uid", 2},
 		{"by userName in other letter case", "00ubob", "BOB@example.COM", bob, "email", 2},
 		{"by email alone", "", "bob@example.com", bob, "email", 1},
 		{"not found", "00unone", "none@example.com", "", "", 2},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			fake.ResetRequests()
-			acct, rule, found, err := c.FindAccount(context.Background(), tt.extUID, tt.email)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n := len(fake.Requests()); n != tt.wantRequests {
-				t.Errorf("%d requests, want %d", n, tt.wantRequests)
-			}
-			if found != (tt.wantID != "") || acct.LMSID != tt.wantID || rule != tt.wantRule {
-				t.Fatalf("found %v %q by %q, want %q by %q", found, acct.LMSID, rule, tt.wantID, tt.wantRule)
-			}
-		})
-	}
+	})
 	fake.ResetRequests()
 	acct, _, _, _ := c.FindAccount(context.Background(), "00uann", "")
 	want := reconcile.User{LMSID: ann, ExtUID: "00uann", Email: "ann@example.com", Active: true,
